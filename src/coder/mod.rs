@@ -1,0 +1,1558 @@
+//! The sparse parser: tags a sentence with dictionary phrases, finds compound
+//! actors, pronoun references, comma clauses and conjunction clauses, matches verb
+//! patterns and assembles events, following TABARI's rules.
+
+pub mod options;
+
+use crate::date::Date;
+use crate::dict::code::{ActorValue, EventCode, Special};
+use crate::dict::pattern::{Elem, Item, Pattern};
+use crate::dict::phrase::{Link, PWord, Phrase, WordMode};
+use crate::dict::{Dictionaries, EntryKind, Loc, TimeValue};
+use crate::text::{self, Token};
+pub use options::{CodeBy, Options};
+
+/// One coded event.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Event {
+    /// Source actor code.
+    pub source: String,
+    /// Target actor code.
+    pub target: String,
+    /// CAMEO event code.
+    pub code: String,
+    /// Date of the event (the sentence date, moved by a time phrase when one applies).
+    pub date: Date,
+    /// Text that matched the source.
+    pub source_text: String,
+    /// Text that matched the target.
+    pub target_text: String,
+    /// Text of the verb (and pattern words).
+    pub verb_text: String,
+    /// Issue codes found in the sentence.
+    pub issues: Vec<String>,
+    /// Attribution code, when an attribution phrase was found.
+    pub attribution: Option<String>,
+}
+
+/// Why a sentence gave no events.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// Events were coded.
+    Coded,
+    /// No event was found.
+    NoEvent,
+    /// A discard phrase was found.
+    Discard {
+        /// The whole story is to be discarded.
+        story: bool,
+        /// The phrase.
+        phrase: String,
+    },
+    /// The sentence met a complexity condition.
+    Complex(String),
+    /// The sentence has fewer words than the minimum.
+    TooShort,
+}
+
+/// The result of coding one sentence.
+#[derive(Clone, Debug)]
+pub struct Coded {
+    /// What happened.
+    pub status: Status,
+    /// The events, in the order found.
+    pub events: Vec<Event>,
+    /// How they were found, when a trace was requested.
+    pub trace: Option<Trace>,
+}
+
+/// A record of how a sentence was read, for `dyad explain`.
+#[derive(Clone, Debug, Default)]
+pub struct Trace {
+    /// Tokens with their tags.
+    pub tokens: Vec<(String, String)>,
+    /// Dictionary matches: token range, kind, phrase, codes, dictionary location.
+    pub matches: Vec<TraceMatch>,
+    /// Clause ranges (token indices).
+    pub clauses: Vec<(usize, usize)>,
+    /// Tokens removed as comma clauses.
+    pub deleted: Vec<usize>,
+    /// Decisions taken, in order.
+    pub steps: Vec<String>,
+}
+
+/// A dictionary match in a trace.
+#[derive(Clone, Debug)]
+pub struct TraceMatch {
+    /// First token.
+    pub start: usize,
+    /// One past the last token.
+    pub end: usize,
+    /// actor, agent, verb, noun, ...
+    pub kind: &'static str,
+    /// The dictionary phrase.
+    pub phrase: String,
+    /// The code(s) on the sentence date.
+    pub code: String,
+    /// Where the entry was written.
+    pub loc: Option<Loc>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tag {
+    Word,
+    Actor,
+    Agent,
+    Verb,
+    Noun,
+    Adj,
+    Det,
+    Pron,
+    Conj,
+    Aux,
+    By,
+    Comma,
+    Num,
+    Time,
+    Attrib,
+    Null,
+}
+
+struct Tok {
+    text: String,
+    cap: bool,
+    full: Option<u32>,
+    bases: Vec<u32>,
+    prefixes: Vec<u32>,
+}
+
+#[derive(Clone, Debug)]
+struct Span {
+    start: usize,
+    end: usize,
+    positions: Vec<usize>,
+    kind: EntryKind,
+}
+
+/// An actor reference: a code list and the text it came from.
+#[derive(Clone, Debug)]
+struct ActorRef {
+    codes: Vec<String>,
+    text: String,
+}
+
+/// An actor in the sentence: a single actor, an actor with agents, a compound, or a
+/// pronoun standing for one of these.
+#[derive(Clone, Debug)]
+struct Unit {
+    start: usize,
+    end: usize,
+    members: Vec<ActorRef>,
+    compound: bool,
+}
+
+impl Unit {
+    fn codes(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for m in &self.members {
+            for c in &m.codes {
+                if !out.contains(&c.as_str()) {
+                    out.push(c);
+                }
+            }
+        }
+        out
+    }
+    fn text(&self) -> String {
+        self.members.iter().map(|m| m.text.as_str()).collect::<Vec<_>>().join(" / ")
+    }
+}
+
+const REGULAR_ENDINGS: &[&str] = &["'S", "S'", "ING", "IES", "IED", "ES", "ED", "EN", "S", "D", "'"];
+
+fn analyse_token(d: &Dictionaries, t: &Token) -> Tok {
+    let s = t.text.as_str();
+    let full = d.vocab.lookup(s);
+    let mut bases = Vec::new();
+    for e in REGULAR_ENDINGS {
+        if let Some(stem) = s.strip_suffix(e) {
+            if stem.len() < 2 {
+                continue;
+            }
+            let mut push = |w: &str| {
+                if let Some(id) = d.vocab.lookup(w) {
+                    if !bases.contains(&id) {
+                        bases.push(id);
+                    }
+                }
+            };
+            match *e {
+                "IES" | "IED" => push(&format!("{stem}Y")),
+                "ING" | "ED" | "EN" | "ES" => {
+                    push(stem);
+                    push(&format!("{stem}E"));
+                    let b = stem.as_bytes();
+                    if b.len() >= 3 && b[b.len() - 1] == b[b.len() - 2] {
+                        push(&stem[..stem.len() - 1]);
+                    }
+                }
+                _ => push(stem),
+            }
+        }
+    }
+    let mut prefixes = Vec::new();
+    for (i, _) in s.char_indices().skip(1) {
+        if let Some(id) = d.vocab.lookup(&s[..i]) {
+            prefixes.push(id);
+        }
+    }
+    Tok { text: t.text.clone(), cap: t.cap, full, bases, prefixes }
+}
+
+fn word_matches(w: &PWord, t: &Tok) -> bool {
+    if t.full == Some(w.id) {
+        return true;
+    }
+    match w.mode {
+        WordMode::Exact => false,
+        WordMode::Word => w.endings && t.bases.contains(&w.id),
+        WordMode::Stem => t.prefixes.contains(&w.id),
+    }
+}
+
+const GAP_LIMIT: usize = 6;
+
+/// Matches a phrase whose first word is at `start`; returns the matched positions.
+fn match_phrase(p: &Phrase, toks: &[Tok], start: usize, taken: &[bool]) -> Option<Vec<usize>> {
+    if !word_matches(&p.words[0], &toks[start]) {
+        return None;
+    }
+    let mut pos = vec![start];
+    let mut cur = start;
+    for (k, w) in p.words.iter().enumerate().skip(1) {
+        match p.links[k - 1] {
+            Link::Adjacent => {
+                let n = cur + 1;
+                if n >= toks.len() || taken[n] || !word_matches(w, &toks[n]) {
+                    return None;
+                }
+                cur = n;
+            }
+            Link::Gap => {
+                let mut found = None;
+                for n in cur + 1..toks.len().min(cur + 2 + GAP_LIMIT) {
+                    if toks[n].text == "," {
+                        break;
+                    }
+                    if !taken[n] && word_matches(w, &toks[n]) {
+                        found = Some(n);
+                        break;
+                    }
+                }
+                cur = found?;
+            }
+        }
+        pos.push(cur);
+    }
+    Some(pos)
+}
+
+/// The sentence coder: borrows compiled dictionaries and options.
+pub struct Coder<'a> {
+    /// Dictionaries.
+    pub dict: &'a Dictionaries,
+    /// Options.
+    pub opts: &'a Options,
+}
+
+struct Sentence {
+    toks: Vec<Tok>,
+    tags: Vec<Tag>,
+    span_at: Vec<Option<usize>>,
+    spans: Vec<Span>,
+    unit_at: Vec<Option<usize>>,
+    units: Vec<Unit>,
+    deleted: Vec<bool>,
+    /// Conjunctions that join compounds and do not split clauses.
+    bound_conj: Vec<bool>,
+    /// Commas inside compounds.
+    bound_comma: Vec<bool>,
+    all_caps: bool,
+}
+
+const DETERMINERS: &[&str] = &["A", "AN", "THE"];
+const PRONOUNS: &[&str] = &["HE", "SHE", "IT", "ITS", "HIS", "HER", "THEY", "THEM", "THEIR", "HIM"];
+const CONJUNCTIONS: &[&str] = &["AND", "BUT", "OR", "NOR"];
+const AUXILIARIES: &[&str] = &["WAS", "WERE", "BEEN", "IS", "ARE", "BE", "BEING"];
+
+impl<'a> Coder<'a> {
+    /// A coder for these dictionaries and options.
+    pub fn new(dict: &'a Dictionaries, opts: &'a Options) -> Self {
+        Coder { dict, opts }
+    }
+
+    /// Codes one sentence on `date`.
+    pub fn code(&self, sentence: &str, date: Date) -> Coded {
+        self.code_with(sentence, date, false)
+    }
+
+    /// Codes one sentence, optionally recording a trace.
+    pub fn code_with(&self, sentence: &str, date: Date, want_trace: bool) -> Coded {
+        let mut trace = want_trace.then(Trace::default);
+        let tokens = text::tokenize(sentence);
+        let mut tokens = tokens;
+        if tokens.len() > self.opts.max_words {
+            tokens.truncate(self.opts.max_words);
+            if let Some(t) = trace.as_mut() {
+                t.steps.push(format!("sentence cut to {} words", self.opts.max_words));
+            }
+        }
+        if self.opts.minimum_words > 0 && tokens.len() < self.opts.minimum_words {
+            return Coded { status: Status::TooShort, events: Vec::new(), trace };
+        }
+        let all_caps = text::is_all_caps(sentence);
+        let toks: Vec<Tok> = tokens.iter().map(|t| analyse_token(self.dict, t)).collect();
+        let n = toks.len();
+        let mut s = Sentence {
+            toks,
+            tags: vec![Tag::Word; n],
+            span_at: vec![None; n],
+            spans: Vec::new(),
+            unit_at: vec![None; n],
+            units: Vec::new(),
+            deleted: vec![false; n],
+            bound_conj: vec![false; n],
+            bound_comma: vec![false; n],
+            all_caps,
+        };
+        // Discards first: they end all processing.
+        if let Some((story, phrase)) = self.find_discard(&s) {
+            return Coded { status: Status::Discard { story, phrase }, events: Vec::new(), trace };
+        }
+        match self.tag(&mut s, date, trace.as_mut()) {
+            Ok(()) => {}
+            Err(status) => return Coded { status, events: Vec::new(), trace },
+        }
+        self.build_units(&mut s, date);
+        self.find_compounds(&mut s);
+        self.resolve_pronouns(&mut s);
+        let comma_deleted = self.delete_comma_clauses(&mut s);
+        let clauses = self.clauses(&s);
+        if let Some(t) = trace.as_mut() {
+            t.tokens = s.toks.iter().zip(&s.tags).map(|(k, g)| (k.text.clone(), format!("{g:?}").to_lowercase())).collect();
+            t.clauses = clauses.clone();
+            t.deleted = (0..n).filter(|&i| s.deleted[i]).collect();
+        }
+        if let Some(reason) = self.complexity(&s, comma_deleted) {
+            return Coded { status: Status::Complex(reason), events: Vec::new(), trace };
+        }
+        let (status, mut events) = self.code_clauses(&s, &clauses, date, trace.as_mut());
+        if status != Status::Coded {
+            return Coded { status, events: Vec::new(), trace };
+        }
+        if events.is_empty() {
+            if self.opts.complex.no_event {
+                return Coded { status: Status::Complex("no event".into()), events, trace };
+            }
+            return Coded { status: Status::NoEvent, events, trace };
+        }
+        let issues = self.issues(&s);
+        let attribution = s.spans.iter().find_map(|sp| match sp.kind {
+            EntryKind::Attrib(a) => Some(self.dict.attributions[a as usize].code.clone()),
+            _ => None,
+        });
+        for e in &mut events {
+            e.issues = issues.clone();
+            e.attribution = attribution.clone();
+        }
+        Coded { status: Status::Coded, events, trace }
+    }
+
+    fn find_discard(&self, s: &Sentence) -> Option<(bool, String)> {
+        if self.dict.discards.is_empty() {
+            return None;
+        }
+        let taken = vec![false; s.toks.len()];
+        for i in 0..s.toks.len() {
+            for (p, d) in &self.dict.discards {
+                if match_phrase(p, &s.toks, i, &taken).is_some() {
+                    return Some((d.story, d.text.clone()));
+                }
+            }
+        }
+        None
+    }
+
+    fn issues(&self, s: &Sentence) -> Vec<String> {
+        if self.dict.issues.is_empty() {
+            return Vec::new();
+        }
+        let taken = vec![false; s.toks.len()];
+        let mut found: Vec<(u32, String)> = Vec::new();
+        let mut cancelled: Vec<u32> = Vec::new();
+        for i in 0..s.toks.len() {
+            for (p, is) in &self.dict.issues {
+                if match_phrase(p, &s.toks, i, &taken).is_some() {
+                    if is.cancel {
+                        cancelled.push(is.category);
+                    } else if !found.iter().any(|(_, c)| *c == is.code) {
+                        found.push((is.category, is.code.clone()));
+                    }
+                }
+            }
+        }
+        found.into_iter().filter(|(c, _)| !cancelled.contains(c)).map(|(_, code)| code).collect()
+    }
+
+    /// Tags tokens with the longest dictionary phrase starting at each position,
+    /// then with the built-in word classes.
+    fn tag(&self, s: &mut Sentence, date: Date, mut trace: Option<&mut Trace>) -> Result<(), Status> {
+        let n = s.toks.len();
+        let mut taken = vec![false; n];
+        let d = self.dict;
+        let mut i = 0;
+        while i < n {
+            if taken[i] {
+                i += 1;
+                continue;
+            }
+            let t = &s.toks[i];
+            let mut best: Option<(usize, u32, Vec<usize>)> = None;
+            let mut consider = |id: u32, best: &mut Option<(usize, u32, Vec<usize>)>| {
+                if let Some(list) = d.index.get(&id) {
+                    for &e in list {
+                        let entry = &d.entries[e as usize];
+                        if let Some((bw, be, _)) = best {
+                            if entry.weight < *bw || (entry.weight == *bw && e > *be) {
+                                continue;
+                            }
+                        }
+                        if let Some(pos) = match_phrase(&entry.phrase, &s.toks, i, &taken) {
+                            *best = Some((entry.weight, e, pos));
+                        }
+                    }
+                }
+            };
+            if let Some(id) = t.full {
+                consider(id, &mut best);
+            }
+            for &id in t.bases.iter().chain(t.prefixes.iter()) {
+                consider(id, &mut best);
+            }
+            if let Some((_, e, pos)) = best {
+                let kind = d.entries[e as usize].kind;
+                for &p in &pos {
+                    taken[p] = true;
+                }
+                let end = *pos.last().unwrap() + 1;
+                let sid = s.spans.len();
+                for &p in &pos {
+                    s.span_at[p] = Some(sid);
+                }
+                let tag = match kind {
+                    EntryKind::Actor(_) => Tag::Actor,
+                    EntryKind::Agent(_) => Tag::Agent,
+                    EntryKind::Verb(_) => Tag::Verb,
+                    EntryKind::Noun => Tag::Noun,
+                    EntryKind::Adjective => Tag::Adj,
+                    EntryKind::Time(_) => Tag::Time,
+                    EntryKind::Attrib(_) => Tag::Attrib,
+                };
+                for &p in &pos {
+                    s.tags[p] = tag;
+                }
+                s.spans.push(Span { start: i, end, positions: pos, kind });
+            }
+            i += 1;
+        }
+        for i in 0..n {
+            if s.span_at[i].is_some() {
+                continue;
+            }
+            let w = s.toks[i].text.as_str();
+            s.tags[i] = if DETERMINERS.contains(&w) {
+                Tag::Det
+            } else if PRONOUNS.contains(&w) {
+                Tag::Pron
+            } else if CONJUNCTIONS.contains(&w) {
+                Tag::Conj
+            } else if AUXILIARIES.contains(&w) {
+                Tag::Aux
+            } else if w == "BY" {
+                Tag::By
+            } else if w == "," {
+                Tag::Comma
+            } else if w.as_bytes()[0].is_ascii_digit() {
+                Tag::Num
+            } else {
+                Tag::Word
+            };
+        }
+        // Resolve special codes, null actors and verbs read as nouns.
+        for sid in 0..s.spans.len() {
+            let sp = s.spans[sid].clone();
+            match sp.kind {
+                EntryKind::Actor(a) => {
+                    let actor = &d.actors[a as usize];
+                    let v = actor.codes.resolve(date);
+                    if let Some(t) = trace.as_deref_mut() {
+                        t.matches.push(TraceMatch {
+                            start: sp.start,
+                            end: sp.end,
+                            kind: "actor",
+                            phrase: actor.text.clone(),
+                            code: value_text(v),
+                            loc: Some(actor.loc.clone()),
+                        });
+                    }
+                    match v {
+                        ActorValue::Special(Special::Discard) => {
+                            return Err(Status::Discard { story: false, phrase: actor.text.clone() })
+                        }
+                        ActorValue::Special(Special::Complex) => {
+                            return Err(Status::Complex(format!("complex actor {}", actor.text)))
+                        }
+                        ActorValue::Special(Special::Null) => self.retag(s, sid, Tag::Noun),
+                        ActorValue::Codes(_) => {}
+                    }
+                }
+                EntryKind::Verb(v) => {
+                    let verb = &d.verbs[v as usize];
+                    if let Some(t) = trace.as_deref_mut() {
+                        t.matches.push(TraceMatch {
+                            start: sp.start,
+                            end: sp.end,
+                            kind: "verb",
+                            phrase: verb.text.clone(),
+                            code: code_text(&verb.code),
+                            loc: Some(verb.loc.clone()),
+                        });
+                    }
+                    let has_patterns = !d.pattern_groups[verb.group as usize].is_empty() || !verb.extra_groups.is_empty();
+                    match &verb.code {
+                        EventCode::Special(Special::Discard) => {
+                            return Err(Status::Discard { story: false, phrase: verb.text.clone() })
+                        }
+                        EventCode::Special(Special::Complex) if !has_patterns => {
+                            return Err(Status::Complex(format!("complex verb {}", verb.text)))
+                        }
+                        EventCode::Special(Special::Null) if !has_patterns => {
+                            self.retag(s, sid, Tag::Null);
+                            continue;
+                        }
+                        _ => {}
+                    }
+                    // A verb after a determiner, or capitalised inside the sentence, is a noun.
+                    let st = sp.start;
+                    let after_det = st > 0 && s.tags[st - 1] == Tag::Det;
+                    let capitalised = st > 0 && s.toks[st].cap && !s.all_caps;
+                    if after_det || capitalised {
+                        self.retag(s, sid, Tag::Noun);
+                    }
+                }
+                EntryKind::Agent(a) => {
+                    if let Some(t) = trace.as_deref_mut() {
+                        let ag = &d.agents[a as usize];
+                        t.matches.push(TraceMatch {
+                            start: sp.start,
+                            end: sp.end,
+                            kind: "agent",
+                            phrase: ag.text.clone(),
+                            code: if ag.prefix { format!("{}~", ag.code) } else { format!("~{}", ag.code) },
+                            loc: Some(ag.loc.clone()),
+                        });
+                    }
+                    if d.agents[a as usize].null {
+                        self.retag(s, sid, Tag::Noun);
+                    }
+                }
+                EntryKind::Time(tm) => {
+                    if let TimeValue::Special(sp2) = d.times[tm as usize].shift {
+                        if self.opts.time_shift {
+                            match sp2 {
+                                Special::Discard => {
+                                    return Err(Status::Discard { story: false, phrase: d.times[tm as usize].text.clone() })
+                                }
+                                Special::Complex => {
+                                    return Err(Status::Complex(format!("time phrase {}", d.times[tm as usize].text)))
+                                }
+                                Special::Null => {}
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn retag(&self, s: &mut Sentence, sid: usize, tag: Tag) {
+        for &p in &s.spans[sid].positions {
+            s.tags[p] = tag;
+        }
+    }
+
+    /// Joins actors with their agents into units; agents alone become actors when
+    /// `CONVERT AGENTS` is on.
+    fn build_units(&self, s: &mut Sentence, date: Date) {
+        let d = self.dict;
+        let n = s.toks.len();
+        // Actor spans to units.
+        let mut unit_of_span: Vec<Option<usize>> = vec![None; s.spans.len()];
+        for sid in 0..s.spans.len() {
+            let sp = &s.spans[sid];
+            if let EntryKind::Actor(a) = sp.kind {
+                if s.tags[sp.start] != Tag::Actor {
+                    continue;
+                }
+                let actor = &d.actors[a as usize];
+                if let ActorValue::Codes(codes) = actor.codes.resolve(date) {
+                    let text = sp.positions.iter().map(|&p| s.toks[p].text.as_str()).collect::<Vec<_>>().join(" ");
+                    unit_of_span[sid] = Some(s.units.len());
+                    s.units.push(Unit {
+                        start: sp.start,
+                        end: sp.end,
+                        members: vec![ActorRef { codes: codes.clone(), text }],
+                        compound: codes.len() > 1,
+                    });
+                }
+            }
+        }
+        let span_unit = |s: &Sentence, pos: usize| -> Option<usize> {
+            let sid = s.span_at[pos]?;
+            if s.spans[sid].start != pos {
+                return None;
+            }
+            unit_of_span[sid]
+        };
+        let unit_ending_at = |s: &Sentence, pos: usize| -> Option<usize> {
+            let sid = s.span_at[pos]?;
+            if s.spans[sid].end != pos + 1 {
+                return None;
+            }
+            unit_of_span[sid]
+        };
+        // Agents.
+        for sid in 0..s.spans.len() {
+            let sp = s.spans[sid].clone();
+            let EntryKind::Agent(a) = sp.kind else { continue };
+            if s.tags[sp.start] != Tag::Agent {
+                continue;
+            }
+            let agent = &d.agents[a as usize];
+            let former = (sp.start > 0 && s.toks[sp.start - 1].text == "FORMER")
+                || (sp.start > 1 && s.toks[sp.start - 2].text == "FORMER" && s.tags[sp.start - 1] == Tag::Actor);
+            // Immediately after the agent, immediately before it, or after OF / IN.
+            let mut target = None;
+            if sp.end < n {
+                target = span_unit(s, sp.end);
+            }
+            if target.is_none() && sp.start > 0 {
+                target = unit_ending_at(s, sp.start - 1);
+            }
+            if target.is_none() && sp.end + 1 < n && matches!(s.toks[sp.end].text.as_str(), "OF" | "IN") {
+                let mut p = sp.end + 1;
+                while p < n && s.tags[p] == Tag::Det {
+                    p += 1;
+                }
+                if p < n {
+                    target = span_unit(s, p);
+                }
+            }
+            let agent_text = sp.positions.iter().map(|&p| s.toks[p].text.as_str()).collect::<Vec<_>>().join(" ");
+            match target {
+                Some(u) => {
+                    let unit = &mut s.units[u];
+                    let former_actor = unit.start > 0 && s.toks[unit.start - 1].text == "FORMER";
+                    for m in &mut unit.members {
+                        for c in &mut m.codes {
+                            *c = add_agent(c, &agent.code, agent.prefix, former || former_actor);
+                        }
+                        m.text = if sp.start < unit.start { format!("{agent_text} {}", m.text) } else { format!("{} {agent_text}", m.text) };
+                    }
+                    unit.start = unit.start.min(sp.start);
+                    unit.end = unit.end.max(sp.end);
+                    for &p in &sp.positions {
+                        s.tags[p] = Tag::Actor;
+                    }
+                }
+                None if self.opts.convert_agents => {
+                    let code = if agent.prefix { format!("{}~", agent.code) } else { format!("~{}", agent.code) };
+                    s.units.push(Unit {
+                        start: sp.start,
+                        end: sp.end,
+                        members: vec![ActorRef { codes: vec![code], text: agent_text }],
+                        compound: false,
+                    });
+                    for &p in &sp.positions {
+                        s.tags[p] = Tag::Actor;
+                    }
+                }
+                None => {
+                    for &p in &sp.positions {
+                        s.tags[p] = Tag::Noun;
+                    }
+                }
+            }
+        }
+        // FORMER before an actor with no agent makes an elite.
+        for u in &mut s.units {
+            if u.start > 0 && s.toks[u.start - 1].text == "FORMER" {
+                for m in &mut u.members {
+                    for c in &mut m.codes {
+                        if !c.ends_with("ELI") {
+                            *c = format!("{c}ELI");
+                        }
+                    }
+                }
+            }
+        }
+        s.units.sort_by_key(|u| u.start);
+        // Units that overlap are merged (an actor inside another's span).
+        let mut merged: Vec<Unit> = Vec::new();
+        for u in std::mem::take(&mut s.units) {
+            if let Some(last) = merged.last_mut() {
+                if u.start < last.end {
+                    last.end = last.end.max(u.end);
+                    last.members.extend(u.members);
+                    continue;
+                }
+            }
+            merged.push(u);
+        }
+        s.units = merged;
+        self.index_units(s);
+    }
+
+    fn index_units(&self, s: &mut Sentence) {
+        s.unit_at = vec![None; s.toks.len()];
+        for (i, u) in s.units.iter().enumerate() {
+            for p in u.start..u.end {
+                s.unit_at[p] = Some(i);
+            }
+        }
+    }
+
+    /// Parsed compounds: `A and B`, `A, B and C`, with adjectives and determiners in
+    /// front of each; compound nouns and adjectives keep their conjunction from
+    /// splitting clauses.
+    fn find_compounds(&self, s: &mut Sentence) {
+        let n = s.toks.len();
+        // Start of the noun phrase that ends with unit u: adjectives/determiners before it.
+        let np_start = |s: &Sentence, start: usize| -> usize {
+            let mut p = start;
+            while p > 0 && matches!(s.tags[p - 1], Tag::Adj | Tag::Det) {
+                p -= 1;
+            }
+            p
+        };
+        // From position p, skip adjectives/determiners and return the unit starting there.
+        let unit_after = |s: &Sentence, mut p: usize| -> Option<usize> {
+            while p < n && matches!(s.tags[p], Tag::Adj | Tag::Det) {
+                p += 1;
+            }
+            if p < n {
+                if let Some(u) = s.unit_at[p] {
+                    if s.units[u].start == p {
+                        return Some(u);
+                    }
+                }
+            }
+            None
+        };
+        let mut groups: Vec<Vec<usize>> = Vec::new();
+        let mut u = 0;
+        while u < s.units.len() {
+            let mut group = vec![u];
+            let mut seps: Vec<usize> = Vec::new();
+            let mut cur = u;
+            loop {
+                let end = s.units[cur].end;
+                if end >= n {
+                    break;
+                }
+                let t = &s.toks[end].text;
+                if s.tags[end] == Tag::Conj && (t == "AND" || t == "OR") {
+                    if let Some(next) = unit_after(s, end + 1) {
+                        group.push(next);
+                        seps.push(end);
+                        cur = next;
+                        // A conjunction closes a list.
+                        break;
+                    }
+                    break;
+                } else if t == "," {
+                    // ", and" continues the list.
+                    if end + 1 < n && s.tags[end + 1] == Tag::Conj && s.toks[end + 1].text == "AND" {
+                        if let Some(next) = unit_after(s, end + 2) {
+                            group.push(next);
+                            seps.push(end);
+                            seps.push(end + 1);
+                            cur = next;
+                            break;
+                        }
+                        break;
+                    }
+                    if let Some(next) = unit_after(s, end + 1) {
+                        group.push(next);
+                        seps.push(end);
+                        cur = next;
+                        continue;
+                    }
+                    break;
+                } else {
+                    break;
+                }
+            }
+            // A comma list must end with a conjunction to be a compound.
+            let ends_with_conj = seps.last().is_some_and(|&p| s.tags[p] == Tag::Conj);
+            if group.len() > 1 && ends_with_conj {
+                for &p in &seps {
+                    if s.tags[p] == Tag::Conj {
+                        s.bound_conj[p] = true;
+                    } else {
+                        s.bound_comma[p] = true;
+                    }
+                }
+                u = *group.last().unwrap() + 1;
+                groups.push(group);
+            } else {
+                u += 1;
+            }
+        }
+        // Compound nouns and adjectives: NOUN CONJ ADJ* NOUN, ADJ CONJ ADJ.
+        for p in 1..n.saturating_sub(1) {
+            if s.tags[p] != Tag::Conj || s.bound_conj[p] {
+                continue;
+            }
+            let prev = s.tags[p - 1];
+            let mut q = p + 1;
+            while q < n && s.tags[q] == Tag::Adj {
+                q += 1;
+            }
+            let noun_like = |t: Tag| matches!(t, Tag::Noun);
+            if (noun_like(prev) && q < n && noun_like(s.tags[q])) || (prev == Tag::Adj && s.tags[p + 1] == Tag::Adj) {
+                s.bound_conj[p] = true;
+            }
+        }
+        if groups.is_empty() {
+            return;
+        }
+        // Merge each group into one compound unit.
+        let mut new_units: Vec<Unit> = Vec::new();
+        let mut in_group = vec![None; s.units.len()];
+        for (gi, g) in groups.iter().enumerate() {
+            for &u in g {
+                in_group[u] = Some(gi);
+            }
+        }
+        let mut done = vec![false; groups.len()];
+        for (ui, unit) in s.units.iter().enumerate() {
+            match in_group[ui] {
+                None => new_units.push(unit.clone()),
+                Some(gi) if !done[gi] => {
+                    done[gi] = true;
+                    let g = &groups[gi];
+                    let first = &s.units[g[0]];
+                    let last = &s.units[*g.last().unwrap()];
+                    let mut members = Vec::new();
+                    for &m in g {
+                        members.extend(s.units[m].members.iter().cloned());
+                    }
+                    let start = np_start(s, first.start).min(first.start);
+                    new_units.push(Unit { start: start.max(first.start), end: last.end, members, compound: true });
+                }
+                Some(_) => {}
+            }
+        }
+        s.units = new_units;
+        self.index_units(s);
+    }
+
+    /// Pronouns stand for earlier actors: HE/SHE/IT the first actor of the sentence,
+    /// ITS/HIS/HER the nearest actor before, THEY/THEM/THEIR the first compound (or
+    /// the first actor).
+    fn resolve_pronouns(&self, s: &mut Sentence) {
+        let n = s.toks.len();
+        let mut added = Vec::new();
+        for p in 0..n {
+            if s.tags[p] != Tag::Pron {
+                continue;
+            }
+            let w = s.toks[p].text.as_str();
+            let before: Vec<&Unit> = s.units.iter().filter(|u| u.end <= p).collect();
+            let referent = match w {
+                "HE" | "SHE" | "IT" | "HIM" => before.first().copied(),
+                "ITS" | "HIS" | "HER" => before.first().copied(),
+                _ => before.iter().find(|u| u.compound).or(before.first()).copied(),
+            };
+            if let Some(r) = referent {
+                added.push(Unit { start: p, end: p + 1, members: r.members.clone(), compound: r.compound });
+            }
+        }
+        if !added.is_empty() {
+            for u in added {
+                s.tags[u.start] = Tag::Actor;
+                s.units.push(u);
+            }
+            s.units.sort_by_key(|u| u.start);
+            self.index_units(s);
+        }
+    }
+
+    /// Deletes short comma-delimited clauses; returns how many were deleted.
+    fn delete_comma_clauses(&self, s: &mut Sentence) -> usize {
+        let rule = self.opts.comma;
+        if !rule.on {
+            return 0;
+        }
+        let n = s.toks.len();
+        let commas: Vec<usize> = (0..n).filter(|&i| s.tags[i] == Tag::Comma && !s.bound_comma[i]).collect();
+        if commas.is_empty() {
+            return 0;
+        }
+        let mut deleted = 0;
+        // Beginning clause: from the start to the first comma.
+        let first = commas[0];
+        if first > rule.bmin && first <= rule.bmax {
+            for i in 0..=first {
+                s.deleted[i] = true;
+            }
+            deleted += 1;
+        }
+        for w in commas.windows(2) {
+            let (a, b) = (w[0], w[1]);
+            let len = b - a - 1;
+            if len > rule.min && len <= rule.max {
+                for i in a..b {
+                    s.deleted[i] = true;
+                }
+                deleted += 1;
+            }
+        }
+        let last = *commas.last().unwrap();
+        let len = n - last - 1;
+        if len > rule.emin && len <= rule.emax {
+            for i in last..n {
+                s.deleted[i] = true;
+            }
+            deleted += 1;
+        }
+        deleted
+    }
+
+    /// Clauses split at conjunctions that are not part of a compound.
+    fn clauses(&self, s: &Sentence) -> Vec<(usize, usize)> {
+        let n = s.toks.len();
+        let mut out = Vec::new();
+        let mut start = 0;
+        for i in 0..n {
+            if s.tags[i] == Tag::Conj && !s.bound_conj[i] && !s.deleted[i] {
+                out.push((start, i));
+                start = i + 1;
+            }
+        }
+        out.push((start, n));
+        out
+    }
+
+    fn complexity(&self, s: &Sentence, comma_deleted: usize) -> Option<String> {
+        let c = &self.opts.complex;
+        let live = |i: usize| !s.deleted[i];
+        let verbs: Vec<usize> = (0..s.toks.len())
+            .filter(|&i| live(i) && s.tags[i] == Tag::Verb && s.span_at[i].is_some_and(|sid| s.spans[sid].start == i))
+            .collect();
+        if c.verbs > 0 && verbs.len() >= c.verbs {
+            return Some(format!("{} verbs", verbs.len()));
+        }
+        let conj = (0..s.toks.len()).filter(|&i| live(i) && s.tags[i] == Tag::Conj && !s.bound_conj[i]).count();
+        if c.conj > 0 && conj >= c.conj {
+            return Some(format!("{conj} conjunctions"));
+        }
+        if c.actors > 0 && s.units.len() >= c.actors {
+            return Some(format!("{} actors", s.units.len()));
+        }
+        let prons = (0..s.toks.len()).filter(|&i| s.tags[i] == Tag::Pron || s.toks[i].text == "THEY").count();
+        if c.pronouns > 0 && prons >= c.pronouns {
+            return Some(format!("{prons} pronouns"));
+        }
+        if c.comma > 0 && comma_deleted >= c.comma {
+            return Some(format!("{comma_deleted} comma clauses"));
+        }
+        if c.no_verb && verbs.is_empty() {
+            return Some("no verb".into());
+        }
+        if c.late_verb > 0 && verbs.first().is_none_or(|&v| v >= c.late_verb) {
+            return Some("late verb".into());
+        }
+        if let Some(&v) = verbs.first() {
+            let prior = s.units.iter().any(|u| u.start < v && !s.deleted[u.start]);
+            if c.no_act_prior && !prior && self.opts.default_source.is_none() {
+                return Some("no actor before the first verb".into());
+            }
+            let after = s.units.iter().any(|u| u.start > v && !s.deleted[u.start]);
+            if c.no_act_after && !after && self.opts.default_target.is_none() {
+                return Some("no actor after the first verb".into());
+            }
+        }
+        None
+    }
+
+    /// Codes each clause, applying CODE BY, subordinate and dominant codes.
+    fn code_clauses(
+        &self,
+        s: &Sentence,
+        clauses: &[(usize, usize)],
+        date: Date,
+        mut trace: Option<&mut Trace>,
+    ) -> (Status, Vec<Event>) {
+        let d = self.dict;
+        let mut found: Vec<Found> = Vec::new();
+        let mut source: Option<usize> = None;
+        let mut subordinate_held: Vec<Found> = Vec::new();
+        let date = self.time_shift(s, date);
+        'clauses: for (ci, &(cs, ce)) in clauses.iter().enumerate() {
+            let live: Vec<usize> = (cs..ce).filter(|&i| !s.deleted[i]).collect();
+            if live.is_empty() {
+                continue;
+            }
+            // The source carries over from the previous clause unless an actor opens this one.
+            let opener = live.iter().copied().find(|&p| !matches!(s.tags[p], Tag::Det | Tag::Adj));
+            let first_unit_in_clause = live.iter().find_map(|&p| s.unit_at[p].filter(|&u| s.units[u].start == p));
+            if ci == 0 {
+                source = None;
+            } else if let Some(o) = opener {
+                if let Some(u) = s.unit_at[o] {
+                    source = Some(u);
+                }
+            }
+            let mut clause_found: Vec<Found> = Vec::new();
+            let mut clause_sub: Vec<Found> = Vec::new();
+            for (li, &p) in live.iter().enumerate() {
+                if s.tags[p] != Tag::Verb {
+                    continue;
+                }
+                let Some(sid) = s.span_at[p] else { continue };
+                let sp = &s.spans[sid];
+                if sp.start != p {
+                    continue;
+                }
+                let EntryKind::Verb(v) = sp.kind else { continue };
+                let verb = &d.verbs[v as usize];
+                let verb_end = live.iter().position(|&q| q >= sp.end).unwrap_or(live.len());
+                let ctx = MatchCtx { s, live: &live, verb_start: li, verb_end };
+                let mut result: Option<(EventCode, Binding, Option<&Pattern>)> = None;
+                let groups = std::iter::once(verb.group).chain(verb.extra_groups.iter().copied());
+                let mut pats: Vec<&Pattern> = groups.flat_map(|g| d.pattern_groups[g as usize].iter()).collect();
+                pats.sort_by(|a, b| b.weight.cmp(&a.weight));
+                for pat in pats {
+                    if let Some(b) = ctx.match_pattern(pat, d) {
+                        result = Some((pat.code.clone(), b, Some(pat)));
+                        break;
+                    }
+                }
+                let (code, binding, pat) = result.unwrap_or((verb.code.clone(), Binding::default(), None));
+                if let Some(t) = trace.as_deref_mut() {
+                    match pat {
+                        Some(pt) => t.steps.push(format!("verb {} matched pattern \"{}\" [{}] at {}", verb.text, pt.text, code_text(&pt.code), pt.loc)),
+                        None => t.steps.push(format!("verb {} coded by its root [{}] at {}", verb.text, code_text(&verb.code), verb.loc)),
+                    }
+                }
+                let (ev_code, paired, sub, dom) = match &code {
+                    EventCode::Special(Special::Null) => continue,
+                    EventCode::Special(Special::Discard) => {
+                        return (Status::Discard { story: false, phrase: verb.text.clone() }, Vec::new())
+                    }
+                    EventCode::Special(Special::Complex) => return (Status::Complex(format!("complex phrase of {}", verb.text)), Vec::new()),
+                    EventCode::Event { code, paired, subordinate, dominant } => (code.clone(), paired.clone(), *subordinate, *dominant),
+                };
+                let verb_text = {
+                    let mut words: Vec<&str> = sp.positions.iter().map(|&q| s.toks[q].text.as_str()).collect();
+                    if let Some(pt) = pat {
+                        words = vec![];
+                        for &q in &binding.words {
+                            words.push(s.toks[q].text.as_str());
+                        }
+                        if words.is_empty() {
+                            words = sp.positions.iter().map(|&q| s.toks[q].text.as_str()).collect();
+                        }
+                        let _ = pt;
+                    }
+                    words.join(" ")
+                };
+                let f = self.assign(s, &live, li, verb_end, &binding, source, first_unit_in_clause, ev_code, paired, dom, verb_text, date, trace.as_deref_mut());
+                let Some(f) = f else { continue };
+                if f.source_unit.is_some() && ci > 0 && binding.source.is_some() {
+                    source = f.source_unit;
+                } else if ci == 0 || source.is_none() {
+                    source = f.source_unit.or(source);
+                }
+                if sub {
+                    clause_sub.push(f);
+                    if self.opts.code_by == CodeBy::All {
+                        continue;
+                    }
+                    continue;
+                }
+                clause_found.push(f);
+                if self.opts.code_by != CodeBy::All {
+                    break;
+                }
+            }
+            if clause_found.is_empty() && ci == 0 && source.is_none() {
+                source = first_unit_in_clause;
+            }
+            match self.opts.code_by {
+                CodeBy::Clause => {
+                    if clause_found.is_empty() {
+                        if let Some(f) = clause_sub.into_iter().next() {
+                            clause_found.push(f);
+                        }
+                    }
+                    found.extend(clause_found);
+                }
+                CodeBy::Sentence => {
+                    subordinate_held.extend(clause_sub);
+                    if !clause_found.is_empty() {
+                        found.push(clause_found.remove(0));
+                        break 'clauses;
+                    }
+                }
+                CodeBy::All => {
+                    subordinate_held.extend(clause_sub);
+                    found.extend(clause_found);
+                }
+            }
+        }
+        if found.is_empty() {
+            if let Some(f) = subordinate_held.into_iter().next() {
+                found.push(f);
+            }
+        }
+        // Dominant codes: when present, only they are kept.
+        if found.iter().any(|f| f.dominant) {
+            found.retain(|f| f.dominant);
+        }
+        let mut events: Vec<Event> = Vec::new();
+        for f in found {
+            for e in f.events {
+                if !events.contains(&e) {
+                    events.push(e);
+                }
+            }
+        }
+        events.truncate(self.opts.max_events);
+        (Status::Coded, events)
+    }
+
+    fn time_shift(&self, s: &Sentence, date: Date) -> Date {
+        if !self.opts.time_shift {
+            return date;
+        }
+        for sp in &s.spans {
+            if let EntryKind::Time(t) = sp.kind {
+                if let TimeValue::Days(n) = self.dict.times[t as usize].shift {
+                    return date.add_days(n);
+                }
+            }
+        }
+        date
+    }
+
+    /// Finds source and target for a verb and expands them into events.
+    #[allow(clippy::too_many_arguments)]
+    fn assign(
+        &self,
+        s: &Sentence,
+        live: &[usize],
+        verb_start: usize,
+        verb_end: usize,
+        b: &Binding,
+        clause_source: Option<usize>,
+        first_unit_in_clause: Option<usize>,
+        code: String,
+        paired: Option<String>,
+        dominant: bool,
+        verb_text: String,
+        date: Date,
+        trace: Option<&mut Trace>,
+    ) -> Option<Found> {
+        let units_before: Vec<usize> = live[..verb_start].iter().filter_map(|&p| s.unit_at[p].filter(|&u| s.units[u].start == p)).collect();
+        let units_after: Vec<usize> = live[verb_end..].iter().filter_map(|&p| s.unit_at[p].filter(|&u| s.units[u].start == p)).collect();
+        let mut source = b.source;
+        let mut target = b.target;
+        let mut why = Vec::new();
+        if let Some(c) = b.compound {
+            source = Some(c);
+            target = Some(c);
+            why.push("source and target: the compound named by % in the pattern".to_string());
+        }
+        let designated = b.source.is_some() || b.target.is_some() || b.compound.is_some();
+        // Passive voice: WAS/WERE/BEEN one or two words before the verb, BY right after.
+        let passive = !designated && {
+            let vs = live[verb_start];
+            let aux = (1..=2).any(|k| vs >= k && s.tags[vs - k] == Tag::Aux && matches!(s.toks[vs - k].text.as_str(), "WAS" | "WERE" | "BEEN"));
+            let by = verb_end < live.len() && s.tags[live[verb_end]] == Tag::By;
+            let by_late = verb_end + 1 < live.len() && s.tags[live[verb_end + 1]] == Tag::By;
+            aux && (by || by_late)
+        };
+        if passive {
+            // The agent after BY is the source; the subject is the target.
+            let by_pos = if s.tags[live[verb_end]] == Tag::By { verb_end } else { verb_end + 1 };
+            let after_by: Option<usize> = live[by_pos + 1..].iter().find_map(|&p| s.unit_at[p].filter(|&u| s.units[u].start == p));
+            source = after_by;
+            target = clause_source.or_else(|| units_before.first().copied());
+            why.push("passive voice: the actor after BY is the source".into());
+        }
+        if source.is_none() && !passive {
+            // The clause's source, or the first actor before the verb.
+            source = match (clause_source, units_before.first()) {
+                (Some(cs), _) => Some(cs),
+                (None, Some(&u)) => Some(u),
+                _ => None,
+            };
+            let _ = first_unit_in_clause;
+            if source.is_some() {
+                why.push("source: the first actor before the verb".into());
+            }
+        }
+        let codes_of = |u: usize| -> Vec<&str> { s.units[u].codes() };
+        if target.is_none() && !passive {
+            let src_codes: Vec<&str> = source.map(codes_of).unwrap_or_default();
+            let distinct = |u: &usize| source != Some(*u) && codes_of(*u) != src_codes;
+            target = units_after.iter().copied().find(distinct);
+            if target.is_some() {
+                why.push("target: the first actor after the verb with another code".into());
+            } else {
+                target = units_before.iter().copied().find(distinct);
+                if target.is_some() {
+                    why.push("target: the first actor before the verb with another code".into());
+                } else if source.is_some_and(|u| s.units[u].compound) {
+                    target = source;
+                    why.push("target: the compound source itself".into());
+                }
+            }
+        }
+        // Default actors.
+        let mut src_codes: Vec<(String, String)> = source.map(|u| member_codes(&s.units[u])).unwrap_or_default();
+        let mut tgt_codes: Vec<(String, String)> = target.map(|u| member_codes(&s.units[u])).unwrap_or_default();
+        if let Some(ds) = &self.opts.default_source {
+            if src_codes.is_empty() || (ds.positional && units_before.is_empty() && b.source.is_none()) {
+                src_codes = vec![(ds.code.clone(), String::new())];
+            }
+        }
+        if let Some(dt) = &self.opts.default_target {
+            if tgt_codes.is_empty() || (dt.positional && units_after.is_empty() && b.target.is_none()) {
+                tgt_codes = vec![(dt.code.clone(), String::new())];
+            }
+        }
+        if src_codes.is_empty() || tgt_codes.is_empty() {
+            if let Some(t) = trace {
+                t.steps.push(format!("verb {verb_text}: no {} found, no event", if src_codes.is_empty() { "source" } else { "target" }));
+            }
+            return None;
+        }
+        let mut events = Vec::new();
+        for (sc, st) in &src_codes {
+            for (tc, tt) in &tgt_codes {
+                if sc == tc {
+                    continue;
+                }
+                let mk = |a: &str, at: &str, bb: &str, bt: &str, c: &str| Event {
+                    source: a.to_string(),
+                    target: bb.to_string(),
+                    code: c.to_string(),
+                    date,
+                    source_text: at.to_string(),
+                    target_text: bt.to_string(),
+                    verb_text: verb_text.clone(),
+                    issues: Vec::new(),
+                    attribution: None,
+                };
+                events.push(mk(sc, st, tc, tt, &code));
+                if let Some(p) = &paired {
+                    events.push(mk(tc, tt, sc, st, p));
+                }
+            }
+        }
+        if let Some(t) = trace {
+            for w in why {
+                t.steps.push(w);
+            }
+        }
+        Some(Found { events, dominant, source_unit: source })
+    }
+}
+
+fn member_codes(u: &Unit) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for m in &u.members {
+        for c in &m.codes {
+            if !out.iter().any(|(x, _)| x == c) {
+                out.push((c.clone(), m.text.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// Adds an agent code to an actor code, unless the actor already carries it on a
+/// three-character boundary; FORMER turns the agent into an elite (ELI).
+fn add_agent(actor: &str, agent: &str, prefix: bool, former: bool) -> String {
+    let agent = if former { "ELI" } else { agent };
+    let aligned_contains = |hay: &str, needle: &str| -> bool {
+        if needle.is_empty() {
+            return true;
+        }
+        let mut i = 0;
+        while i + needle.len() <= hay.len() {
+            if &hay[i..i + needle.len()] == needle {
+                return true;
+            }
+            i += 3;
+        }
+        false
+    };
+    if aligned_contains(actor, agent) {
+        return actor.to_string();
+    }
+    if prefix {
+        format!("{agent}{actor}")
+    } else {
+        format!("{actor}{agent}")
+    }
+}
+
+struct Found {
+    events: Vec<Event>,
+    dominant: bool,
+    source_unit: Option<usize>,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Binding {
+    source: Option<usize>,
+    target: Option<usize>,
+    compound: Option<usize>,
+    words: Vec<usize>,
+}
+
+struct MatchCtx<'s> {
+    s: &'s Sentence,
+    /// Live (not deleted) token positions of the clause.
+    live: &'s [usize],
+    /// Index in `live` of the verb's first word.
+    verb_start: usize,
+    /// Index in `live` just after the verb.
+    verb_end: usize,
+}
+
+impl MatchCtx<'_> {
+    fn barrier(&self, li: usize) -> bool {
+        let p = self.live[li];
+        self.s.tags[p] == Tag::Comma && !self.s.bound_comma[p]
+    }
+
+    fn match_pattern(&self, pat: &Pattern, d: &Dictionaries) -> Option<Binding> {
+        // Lower part: from the clause start (after the last barrier) to the verb.
+        let mut lo = 0;
+        for li in 0..self.verb_start {
+            if self.barrier(li) {
+                lo = li + 1;
+            }
+        }
+        let mut hi = self.live.len();
+        for li in self.verb_end..self.live.len() {
+            if self.barrier(li) {
+                hi = li;
+                break;
+            }
+        }
+        let mut b = Binding::default();
+        if !pat.lower.is_empty() {
+            let need_adjacent = pat.verb_link == Link::Adjacent;
+            let vs = self.verb_start;
+            let ok = self.match_seq(&pat.lower, 0, lo, vs, &mut b, d, &mut |end, _| !need_adjacent || end == vs);
+            if !ok {
+                return None;
+            }
+        }
+        if !pat.upper.is_empty() {
+            let ok = self.match_seq(&pat.upper, 0, self.verb_end, hi, &mut b, d, &mut |_, _| true);
+            if !ok {
+                return None;
+            }
+        }
+        Some(b)
+    }
+
+    /// Matches `items[k..]` starting at live index `pos` (the first item may float
+    /// when its link is a gap), within `limit`. `accept` checks the final end.
+    #[allow(clippy::too_many_arguments)]
+    fn match_seq(
+        &self,
+        items: &[Item],
+        k: usize,
+        pos: usize,
+        limit: usize,
+        b: &mut Binding,
+        d: &Dictionaries,
+        accept: &mut dyn FnMut(usize, &Binding) -> bool,
+    ) -> bool {
+        if k == items.len() {
+            return accept(pos, b);
+        }
+        let item = &items[k];
+        let candidates: Vec<usize> = match item.link {
+            Link::Adjacent => {
+                if pos < limit {
+                    vec![pos]
+                } else {
+                    vec![]
+                }
+            }
+            Link::Gap => (pos..limit).collect(),
+        };
+        for c in candidates {
+            let saved = b.clone();
+            for end in self.match_elem(&item.elem, c, limit, b, d) {
+                if self.match_seq(items, k + 1, end, limit, b, d, accept) {
+                    return true;
+                }
+            }
+            *b = saved;
+        }
+        false
+    }
+
+    /// Ends (exclusive live indices) at which `elem` can match starting at `at`.
+    fn match_elem(&self, elem: &Elem, at: usize, limit: usize, b: &mut Binding, d: &Dictionaries) -> Vec<usize> {
+        let s = self.s;
+        let p = self.live[at];
+        let unit_here = || -> Option<(usize, usize)> {
+            let u = s.unit_at[p]?;
+            if s.units[u].start != p {
+                return None;
+            }
+            let end_tok = s.units[u].end;
+            let end = (at..limit).find(|&li| self.live[li] >= end_tok).unwrap_or(limit);
+            Some((u, end.max(at + 1)))
+        };
+        match elem {
+            Elem::Word(w) => {
+                if word_matches(w, &s.toks[p]) {
+                    b.words.push(p);
+                    vec![at + 1]
+                } else {
+                    vec![]
+                }
+            }
+            Elem::Source => match unit_here() {
+                Some((u, e)) => {
+                    b.source = Some(u);
+                    vec![e]
+                }
+                None => vec![],
+            },
+            Elem::Target => match unit_here() {
+                Some((u, e)) => {
+                    b.target = Some(u);
+                    vec![e]
+                }
+                None => vec![],
+            },
+            Elem::Compound => match unit_here() {
+                Some((u, e)) if s.units[u].compound => {
+                    b.compound = Some(u);
+                    vec![e]
+                }
+                _ => vec![],
+            },
+            Elem::Skip => match unit_here() {
+                Some((_, e)) => vec![e],
+                None => vec![],
+            },
+            Elem::Synset(id) => {
+                let mut ends = Vec::new();
+                for member in &d.synsets[*id as usize] {
+                    let mut tmp = b.clone();
+                    let mut got = None;
+                    let anchored: Vec<Item> = member
+                        .iter()
+                        .enumerate()
+                        .map(|(i, it)| if i == 0 { Item { elem: it.elem.clone(), link: Link::Adjacent } } else { it.clone() })
+                        .collect();
+                    if self.match_seq(&anchored, 0, at, limit, &mut tmp, d, &mut |e, _| {
+                        got = Some(e);
+                        true
+                    }) {
+                        if let Some(e) = got {
+                            if !ends.contains(&e) {
+                                ends.push(e);
+                                b.words = tmp.words.clone();
+                            }
+                        }
+                    }
+                }
+                ends
+            }
+            Elem::Alt(alts) => {
+                let mut ends = Vec::new();
+                for alt in alts {
+                    let mut tmp = b.clone();
+                    let mut got = None;
+                    let anchored: Vec<Item> = alt
+                        .iter()
+                        .enumerate()
+                        .map(|(i, it)| if i == 0 { Item { elem: it.elem.clone(), link: Link::Adjacent } } else { it.clone() })
+                        .collect();
+                    if self.match_seq(&anchored, 0, at, limit, &mut tmp, d, &mut |e, _| {
+                        got = Some(e);
+                        true
+                    }) {
+                        if let Some(e) = got {
+                            if !ends.contains(&e) {
+                                ends.push(e);
+                                *b = tmp;
+                            }
+                        }
+                    }
+                }
+                ends
+            }
+        }
+    }
+}
+
+fn value_text(v: &ActorValue) -> String {
+    match v {
+        ActorValue::Codes(c) => c.join("/"),
+        ActorValue::Special(Special::Null) => "---".into(),
+        ActorValue::Special(Special::Discard) => "###".into(),
+        ActorValue::Special(Special::Complex) => "+++".into(),
+    }
+}
+
+/// Writes an event code the way the dictionaries do.
+pub fn code_text(c: &EventCode) -> String {
+    match c {
+        EventCode::Special(Special::Null) => "---".into(),
+        EventCode::Special(Special::Discard) => "###".into(),
+        EventCode::Special(Special::Complex) => "+++".into(),
+        EventCode::Event { code, paired, subordinate, dominant } => {
+            let mut s = code.clone();
+            if let Some(p) = paired {
+                s.push(':');
+                s.push_str(p);
+            }
+            if *subordinate {
+                s.push('?');
+            }
+            if *dominant {
+                s.push('!');
+            }
+            s
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! Loading a dictionary set from files: explicit lists, a TABARI `.project`, a
+//! `PETR_config.ini`, or dyad's own set compiled into the binary.
+
+use super::{petrarch, tabari, DictBuilder, Dictionaries};
+use std::path::{Path, PathBuf};
+
+/// The files of a dictionary set, by kind.
+#[derive(Clone, Debug, Default)]
+pub struct DictFiles {
+    /// Actor files.
+    pub actors: Vec<PathBuf>,
+    /// Agent files.
+    pub agents: Vec<PathBuf>,
+    /// Verb files.
+    pub verbs: Vec<PathBuf>,
+    /// Discard files.
+    pub discards: Vec<PathBuf>,
+    /// Issue files.
+    pub issues: Vec<PathBuf>,
+}
+
+/// A file that could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot read dictionary {path}: {source}")]
+pub struct LoadError {
+    /// The file.
+    pub path: String,
+    /// Why.
+    #[source]
+    pub source: std::io::Error,
+}
+
+/// Reads a file as text: invalid UTF-8 is decoded as Latin-1 (dictionary files of the
+/// field are often in that encoding), and a byte-order mark is dropped.
+pub fn read_text(path: &Path) -> Result<String, LoadError> {
+    let bytes = std::fs::read(path).map_err(|e| LoadError { path: path.display().to_string(), source: e })?;
+    Ok(decode(&bytes))
+}
+
+/// Decodes bytes as UTF-8, or Latin-1 when they are not valid UTF-8.
+pub fn decode(bytes: &[u8]) -> String {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_string(),
+        Err(_) => bytes.iter().map(|&b| b as char).collect(),
+    }
+}
+
+impl DictFiles {
+    /// The files named by a `PETR_config.ini`, resolved against its folder.
+    pub fn from_petrarch_config(path: &Path) -> Result<(DictFiles, petrarch::PetrarchConfig), String> {
+        let text = read_text(path).map_err(|e| e.to_string())?;
+        let cfg = petrarch::read_config(path, &text)?;
+        let files = DictFiles {
+            actors: cfg.actors.clone(),
+            agents: cfg.agents.iter().cloned().collect(),
+            verbs: cfg.verbs.iter().cloned().collect(),
+            discards: cfg.discards.iter().cloned().collect(),
+            issues: cfg.issues.iter().cloned().collect(),
+        };
+        Ok((files, cfg))
+    }
+
+    /// Every file, in the order they load.
+    pub fn all(&self) -> Vec<&PathBuf> {
+        self.actors
+            .iter()
+            .chain(&self.agents)
+            .chain(&self.verbs)
+            .chain(&self.discards)
+            .chain(&self.issues)
+            .collect()
+    }
+
+    /// Reads and compiles the set. Unreadable files are errors; problems inside files
+    /// are diagnostics of the result.
+    pub fn load(&self) -> Result<Dictionaries, LoadError> {
+        let mut b = DictBuilder::new();
+        self.load_into(&mut b)?;
+        Ok(b.build())
+    }
+
+    /// Reads the files into an existing builder.
+    pub fn load_into(&self, b: &mut DictBuilder) -> Result<(), LoadError> {
+        // Verbs first so that synonym sets exist before anything refers to them.
+        for p in &self.verbs {
+            tabari::read_verbs(b, &p.display().to_string(), &read_text(p)?);
+        }
+        for p in &self.actors {
+            tabari::read_actors(b, &p.display().to_string(), &read_text(p)?);
+        }
+        for p in &self.agents {
+            tabari::read_agents(b, &p.display().to_string(), &read_text(p)?);
+        }
+        for p in &self.discards {
+            petrarch::read_discards(b, &p.display().to_string(), &read_text(p)?);
+        }
+        for p in &self.issues {
+            petrarch::read_issues(b, &p.display().to_string(), &read_text(p)?);
+        }
+        Ok(())
+    }
+}
+
+/// The kind of a dictionary file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileKind {
+    /// Actors.
+    Actors,
+    /// Agents.
+    Agents,
+    /// Verbs.
+    Verbs,
+    /// Discards.
+    Discards,
+    /// Issues.
+    Issues,
+}
+
+/// Reads in-memory files (name, kind, text) into a builder, verbs first.
+pub fn load_texts(b: &mut DictBuilder, files: &[(&str, FileKind, &str)]) {
+    for kind in [FileKind::Verbs, FileKind::Actors, FileKind::Agents, FileKind::Discards, FileKind::Issues] {
+        for (name, k, text) in files {
+            if *k != kind {
+                continue;
+            }
+            match kind {
+                FileKind::Verbs => tabari::read_verbs(b, name, text),
+                FileKind::Actors => tabari::read_actors(b, name, text),
+                FileKind::Agents => tabari::read_agents(b, name, text),
+                FileKind::Discards => petrarch::read_discards(b, name, text),
+                FileKind::Issues => petrarch::read_issues(b, name, text),
+            }
+        }
+    }
+}

@@ -1,0 +1,559 @@
+//! The dictionary model shared by every reader, and the compiled lookup index.
+//!
+//! Readers for the TABARI and PETRARCH-1 formats ([`tabari`], [`petrarch`]) fill a
+//! [`DictBuilder`]; [`DictBuilder::build`] compiles it into [`Dictionaries`], an
+//! immutable value that is `Send + Sync` and shared by every coding thread.
+
+pub mod code;
+pub mod load;
+pub mod pattern;
+pub mod petrarch;
+pub mod phrase;
+pub mod tabari;
+pub mod vocab;
+
+use code::{ActorCodes, EventCode};
+use pattern::{Item, Pattern};
+use phrase::{PWord, Phrase};
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+use vocab::Vocab;
+
+/// A place in a dictionary file.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Loc {
+    /// File name as given.
+    pub file: Arc<str>,
+    /// One-based line number.
+    pub line: u32,
+}
+
+impl fmt::Display for Loc {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
+}
+
+/// How serious a dictionary problem is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// The entry was read, but something is odd.
+    Warning,
+    /// The entry was skipped.
+    Error,
+}
+
+/// A problem found while reading a dictionary.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// Where.
+    pub loc: Loc,
+    /// How serious.
+    pub severity: Severity,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = match self.severity {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        };
+        write!(f, "{}: {}: {}", self.loc, s, self.message)
+    }
+}
+
+/// An actor phrase and its codes.
+#[derive(Clone, Debug)]
+pub struct Actor {
+    /// The phrase as written.
+    pub text: String,
+    /// The first phrase of its synonym group (TABARI's "parent").
+    pub parent: String,
+    /// Its codes, possibly date-restricted.
+    pub codes: ActorCodes,
+    /// Where it was written.
+    pub loc: Loc,
+}
+
+/// An agent phrase: a role attached to a nearby actor.
+#[derive(Clone, Debug)]
+pub struct Agent {
+    /// The phrase as written.
+    pub text: String,
+    /// The role code, e.g. `GOV`; empty for a null agent.
+    pub code: String,
+    /// True for `[NGO~]` (role goes before the actor code), false for `[~GOV]`.
+    pub prefix: bool,
+    /// True when the agent is null-coded.
+    pub null: bool,
+    /// Where it was written.
+    pub loc: Loc,
+}
+
+/// A verb root with its default code and patterns.
+#[derive(Clone, Debug)]
+pub struct Verb {
+    /// The root as written.
+    pub text: String,
+    /// The code when no pattern matches.
+    pub code: EventCode,
+    /// Index into [`Dictionaries::pattern_groups`]: verbs of one block share patterns.
+    pub group: u32,
+    /// Further pattern groups, when the same verb appears in several blocks.
+    pub extra_groups: Vec<u32>,
+    /// Where it was written.
+    pub loc: Loc,
+}
+
+/// A time-shift phrase.
+#[derive(Clone, Debug)]
+pub struct TimeShift {
+    /// The phrase as written.
+    pub text: String,
+    /// Days to shift, or a special code.
+    pub shift: TimeValue,
+    /// Where it was written.
+    pub loc: Loc,
+}
+
+/// What a time phrase does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimeValue {
+    /// Move the event date by this many days.
+    Days(i32),
+    /// A special code.
+    Special(code::Special),
+}
+
+/// An attribution phrase (TABARI `<ATTRIB>`).
+#[derive(Clone, Debug)]
+pub struct Attribution {
+    /// The phrase as written.
+    pub text: String,
+    /// The attribution code.
+    pub code: String,
+}
+
+/// A discard phrase.
+#[derive(Clone, Debug)]
+pub struct Discard {
+    /// The phrase as written.
+    pub text: String,
+    /// True when the whole story is discarded, not only the sentence.
+    pub story: bool,
+    /// Where it was written.
+    pub loc: Loc,
+}
+
+/// An issue phrase.
+#[derive(Clone, Debug)]
+pub struct Issue {
+    /// The phrase as written.
+    pub text: String,
+    /// The issue code.
+    pub code: String,
+    /// The category index.
+    pub category: u32,
+    /// True for a `~` phrase that cancels the category.
+    pub cancel: bool,
+}
+
+/// What a dictionary phrase is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum EntryKind {
+    /// Index into [`Dictionaries::actors`].
+    Actor(u32),
+    /// Index into [`Dictionaries::agents`].
+    Agent(u32),
+    /// Index into [`Dictionaries::verbs`].
+    Verb(u32),
+    /// A noun from `<NOUN>`.
+    Noun,
+    /// An adjective from `<ADJECTIVE>`.
+    Adjective,
+    /// Index into [`Dictionaries::times`].
+    Time(u32),
+    /// Index into [`Dictionaries::attributions`].
+    Attrib(u32),
+}
+
+/// A phrase in the lookup index.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    /// The phrase.
+    pub phrase: Phrase,
+    /// What it is.
+    pub kind: EntryKind,
+    /// Matching priority: longer first.
+    pub weight: usize,
+}
+
+/// Which families of dictionary files the set came from; this selects a few rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Flavor {
+    /// TABARI 0.8 files.
+    #[default]
+    Tabari,
+    /// PETRARCH-1 files (and dyad's own).
+    Petrarch,
+}
+
+/// Compiled dictionaries: immutable, `Send + Sync`, shared by all coding threads.
+#[derive(Debug, Default)]
+pub struct Dictionaries {
+    /// Interned words of every phrase and pattern.
+    pub vocab: Vocab,
+    /// Actor phrases.
+    pub actors: Vec<Actor>,
+    /// Agent phrases.
+    pub agents: Vec<Agent>,
+    /// Verb roots and forms.
+    pub verbs: Vec<Verb>,
+    /// Patterns of each verb group, longest first.
+    pub pattern_groups: Vec<Vec<Pattern>>,
+    /// Synonym sets: each member is a sequence of pattern items.
+    pub synsets: Vec<Vec<Vec<Item>>>,
+    /// Synonym set names, parallel to `synsets`.
+    pub synset_names: Vec<String>,
+    /// Time-shift phrases.
+    pub times: Vec<TimeShift>,
+    /// Attribution phrases.
+    pub attributions: Vec<Attribution>,
+    /// Discard phrases with the phrase to match.
+    pub discards: Vec<(Phrase, Discard)>,
+    /// Issue categories (name, type) and phrases.
+    pub issue_categories: Vec<String>,
+    /// Issue phrases with the phrase to match.
+    pub issues: Vec<(Phrase, Issue)>,
+    /// Every phrase of the index.
+    pub entries: Vec<Entry>,
+    /// Entries by the id of their first word, longest first.
+    pub index: HashMap<u32, Vec<u32>>,
+    /// Problems found while reading.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The family of the verb files.
+    pub flavor: Flavor,
+    /// Counts of phrases read, by file.
+    pub file_counts: Vec<(String, &'static str, usize)>,
+}
+
+/// Collects dictionary entries from any reader, then compiles them.
+#[derive(Debug, Default)]
+pub struct DictBuilder {
+    /// The dictionaries being built.
+    pub d: Dictionaries,
+    synset_ids: HashMap<String, u32>,
+    synset_weights: Vec<usize>,
+    seen_actor: HashMap<Phrase, u32>,
+    seen_verb: HashMap<Phrase, u32>,
+    /// Warn about duplicate entries (TABARI `SET: DUP WARNING`).
+    pub dup_warning: bool,
+}
+
+impl DictBuilder {
+    /// A new, empty builder.
+    pub fn new() -> DictBuilder {
+        DictBuilder {
+            dup_warning: true,
+            ..Default::default()
+        }
+    }
+
+    /// Records a problem.
+    pub fn diag(&mut self, loc: &Loc, severity: Severity, message: impl Into<String>) {
+        self.d.diagnostics.push(Diagnostic {
+            loc: loc.clone(),
+            severity,
+            message: message.into(),
+        });
+    }
+
+    fn push_entry(&mut self, phrase: Phrase, kind: EntryKind) {
+        let weight = phrase.weight(&self.d.vocab);
+        self.d.entries.push(Entry { phrase, kind, weight });
+    }
+
+    /// Parses a plain phrase, reporting a problem at `loc` when it is unusable.
+    pub fn phrase(&mut self, text: &str, loc: &Loc, endings: bool) -> Option<Phrase> {
+        let t = text.trim();
+        if t.is_empty() {
+            self.diag(loc, Severity::Error, "phrase missing");
+            return None;
+        }
+        if t.contains(['[', ']', '{', '}', '*', '$', '%', '^']) {
+            self.diag(loc, Severity::Error, format!("unexpected character in phrase {t:?}"));
+            return None;
+        }
+        if t.contains('&') {
+            self.diag(
+                loc,
+                Severity::Warning,
+                format!("'&' in phrase {t:?} read as a literal character, not a synonym set"),
+            );
+        }
+        let p = phrase::parse_phrase(t, &mut self.d.vocab, endings);
+        if p.is_none() {
+            self.diag(loc, Severity::Error, format!("unusable phrase {t:?}"));
+        }
+        p
+    }
+
+    /// Adds an actor phrase.
+    pub fn add_actor(&mut self, text: &str, parent: &str, codes: ActorCodes, loc: Loc) {
+        let Some(p) = self.phrase(text, &loc, true) else { return };
+        if let Some(&prev) = self.seen_actor.get(&p) {
+            let prev_loc = self.d.actors[prev as usize].loc.clone();
+            if self.d.actors[prev as usize].codes != codes {
+                self.diag(
+                    &loc,
+                    Severity::Warning,
+                    format!("actor {text:?} already defined with other codes at {prev_loc}; the first entry is used"),
+                );
+            } else if self.dup_warning {
+                self.diag(&loc, Severity::Warning, format!("duplicate actor {text:?} (first at {prev_loc})"));
+            }
+            return;
+        }
+        let id = self.d.actors.len() as u32;
+        self.seen_actor.insert(p.clone(), id);
+        self.d.actors.push(Actor {
+            text: text.trim().to_string(),
+            parent: parent.trim().to_string(),
+            codes,
+            loc,
+        });
+        self.push_entry(p, EntryKind::Actor(id));
+    }
+
+    /// Adds an agent phrase.
+    pub fn add_agent(&mut self, text: &str, code: &str, loc: Loc) {
+        let c = code.trim();
+        let (code, prefix, null) = if code::special(c) == Some(code::Special::Null) {
+            (String::new(), false, true)
+        } else if let Some(s) = c.strip_prefix('~') {
+            (s.trim().to_ascii_uppercase(), false, false)
+        } else if let Some(s) = c.strip_suffix('~') {
+            (s.trim().to_ascii_uppercase(), true, false)
+        } else {
+            self.diag(&loc, Severity::Error, format!("agent code [{c}] has no ~ connector"));
+            return;
+        };
+        let Some(p) = self.phrase(text, &loc, true) else { return };
+        let id = self.d.agents.len() as u32;
+        self.d.agents.push(Agent {
+            text: text.trim().to_string(),
+            code,
+            prefix,
+            null,
+            loc,
+        });
+        self.push_entry(p, EntryKind::Agent(id));
+    }
+
+    /// Adds a noun or adjective.
+    pub fn add_word_class(&mut self, text: &str, noun: bool, loc: Loc) {
+        if let Some(p) = self.phrase(text, &loc, true) {
+            self.push_entry(p, if noun { EntryKind::Noun } else { EntryKind::Adjective });
+        }
+    }
+
+    /// Starts a new pattern group and returns its id.
+    pub fn new_group(&mut self) -> u32 {
+        self.d.pattern_groups.push(Vec::new());
+        (self.d.pattern_groups.len() - 1) as u32
+    }
+
+    /// Adds a verb form (root or irregular form) belonging to `group`. Returns the verb id.
+    /// When the same form was already defined, its entry is reused (patterns merge).
+    pub fn add_verb(&mut self, text: &str, code: EventCode, group: u32, loc: Loc, endings: bool) -> Option<u32> {
+        let p = self.phrase(text, &loc, endings)?;
+        if let Some(&prev) = self.seen_verb.get(&p) {
+            let prev_verb = &self.d.verbs[prev as usize];
+            let prev_loc = prev_verb.loc.clone();
+            if prev_verb.group != group {
+                // The same verb in another block: merge the patterns into its group and
+                // keep the first non-null root code.
+                if prev_verb.code.is_null() && !code.is_null() {
+                    self.d.verbs[prev as usize].code = code;
+                }
+                if self.dup_warning && self.d.flavor == Flavor::Tabari {
+                    self.diag(&loc, Severity::Warning, format!("duplicate verb {text:?} (first at {prev_loc})"));
+                }
+                return Some(prev);
+            }
+            return Some(prev);
+        }
+        let id = self.d.verbs.len() as u32;
+        self.seen_verb.insert(p.clone(), id);
+        self.d.verbs.push(Verb {
+            text: text.trim().to_string(),
+            code,
+            group,
+            extra_groups: Vec::new(),
+            loc,
+        });
+        self.push_entry(p, EntryKind::Verb(id));
+        Some(id)
+    }
+
+    /// The group of an existing verb.
+    pub fn verb_group(&self, verb: u32) -> u32 {
+        self.d.verbs[verb as usize].group
+    }
+
+    /// Parses and adds a pattern to `group`.
+    pub fn add_pattern(&mut self, group: u32, text: &str, code: &str, loc: Loc) {
+        let code = match EventCode::parse(code) {
+            Ok(c) => c,
+            Err(e) => {
+                self.diag(&loc, Severity::Error, e);
+                return;
+            }
+        };
+        match pattern::parse_pattern(text, &mut self.d.vocab, &self.synset_ids, &self.synset_weights) {
+            Ok((lower, verb_link, upper, weight)) => {
+                self.d.pattern_groups[group as usize].push(Pattern {
+                    lower,
+                    verb_link,
+                    upper,
+                    code,
+                    weight,
+                    text: text.trim().to_string(),
+                    loc,
+                });
+            }
+            Err(e) => self.diag(&loc, Severity::Error, format!("{e}: {:?}", text.trim())),
+        }
+    }
+
+    /// Declares a synonym set and returns its id.
+    pub fn declare_synset(&mut self, name: &str) -> u32 {
+        let name = name.trim().trim_end_matches('_').to_ascii_uppercase();
+        if let Some(&id) = self.synset_ids.get(&name) {
+            return id;
+        }
+        let id = self.d.synsets.len() as u32;
+        self.d.synsets.push(Vec::new());
+        self.d.synset_names.push(name.clone());
+        self.synset_weights.push(0);
+        self.synset_ids.insert(name.clone(), id);
+        // Patterns may also write the name with a trailing underscore.
+        self.synset_ids.insert(format!("{name}_"), id);
+        id
+    }
+
+    /// Adds a member to a synonym set.
+    pub fn add_synset_member(&mut self, set: u32, text: &str, loc: &Loc) {
+        let own = self.d.synset_names[set as usize].clone();
+        if text.contains(&format!("&{own}")) {
+            self.diag(loc, Severity::Error, format!("synonym set &{own} refers to itself"));
+            return;
+        }
+        let probe = format!("* {}", text.trim());
+        match pattern::parse_pattern(&probe, &mut self.d.vocab, &self.synset_ids, &self.synset_weights) {
+            Ok((_, _, items, w)) if !items.is_empty() => {
+                let sw = &mut self.synset_weights[set as usize];
+                *sw = (*sw).max(w);
+                self.d.synsets[set as usize].push(items);
+            }
+            Ok(_) => self.diag(loc, Severity::Error, "empty synonym"),
+            Err(e) => self.diag(loc, Severity::Error, e),
+        }
+    }
+
+    /// Adds a time-shift phrase.
+    pub fn add_time(&mut self, text: &str, shift: TimeValue, loc: Loc) {
+        let Some(p) = self.phrase(text, &loc, true) else { return };
+        let id = self.d.times.len() as u32;
+        self.d.times.push(TimeShift {
+            text: text.trim().into(),
+            shift,
+            loc,
+        });
+        self.push_entry(p, EntryKind::Time(id));
+    }
+
+    /// Adds an attribution phrase.
+    pub fn add_attribution(&mut self, text: &str, code: &str, loc: Loc) {
+        let Some(p) = self.phrase(text, &loc, true) else { return };
+        let id = self.d.attributions.len() as u32;
+        self.d.attributions.push(Attribution {
+            text: text.trim().into(),
+            code: code.trim().to_ascii_uppercase(),
+        });
+        self.push_entry(p, EntryKind::Attrib(id));
+    }
+
+    /// Adds a discard phrase.
+    pub fn add_discard(&mut self, text: &str, story: bool, loc: Loc) {
+        let Some(p) = self.phrase(text, &loc, true) else { return };
+        self.d.discards.push((
+            p,
+            Discard {
+                text: text.trim().into(),
+                story,
+                loc,
+            },
+        ));
+    }
+
+    /// Adds an issue category and returns its index.
+    pub fn add_issue_category(&mut self, name: &str) -> u32 {
+        self.d.issue_categories.push(name.to_string());
+        (self.d.issue_categories.len() - 1) as u32
+    }
+
+    /// Adds an issue phrase.
+    pub fn add_issue(&mut self, text: &str, code: &str, category: u32, cancel: bool, loc: Loc) {
+        let Some(p) = self.phrase(text, &loc, true) else { return };
+        self.d.issues.push((
+            p,
+            Issue {
+                text: text.trim().into(),
+                code: code.trim().to_string(),
+                category,
+                cancel,
+            },
+        ));
+    }
+
+    /// Compiles the index and returns the finished dictionaries.
+    pub fn build(mut self) -> Dictionaries {
+        for g in &mut self.d.pattern_groups {
+            // Longest first; the sort is stable so equal lengths keep file order.
+            g.sort_by(|a, b| b.weight.cmp(&a.weight));
+        }
+        let mut index: HashMap<u32, Vec<u32>> = HashMap::new();
+        for (i, e) in self.d.entries.iter().enumerate() {
+            index.entry(e.phrase.words[0].id).or_default().push(i as u32);
+        }
+        let entries = &self.d.entries;
+        for list in index.values_mut() {
+            list.sort_by(|&a, &b| {
+                let (ea, eb) = (&entries[a as usize], &entries[b as usize]);
+                eb.weight
+                    .cmp(&ea.weight)
+                    .then(eb.phrase.words.len().cmp(&ea.phrase.words.len()))
+                    .then(eb.phrase.is_contiguous().cmp(&ea.phrase.is_contiguous()))
+                    .then(a.cmp(&b))
+            });
+        }
+        self.d.index = index;
+        self.d
+    }
+}
+
+impl Dictionaries {
+    /// Text of a dictionary word.
+    pub fn word(&self, w: PWord) -> &str {
+        self.vocab.get(w.id)
+    }
+
+    /// Errors (entries that were skipped) among the diagnostics.
+    pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics.iter().filter(|d| d.severity == Severity::Error)
+    }
+}

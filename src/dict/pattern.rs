@@ -1,0 +1,208 @@
+//! Verb patterns: `- $ SAID * + TO_{ LEAVE | GO } [023]`.
+
+use super::code::EventCode;
+use super::phrase::{canonical, link_of, pieces, word_mode, Link, PWord, Piece, WordMode};
+use super::vocab::Vocab;
+use super::Loc;
+use std::collections::HashMap;
+
+/// One element of a pattern.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Elem {
+    /// A literal word.
+    Word(PWord),
+    /// `$`: the source actor.
+    Source,
+    /// `+`: the target actor.
+    Target,
+    /// `%`: a compound actor that is both source and target.
+    Compound,
+    /// `^`: skip one actor.
+    Skip,
+    /// `&NAME`: any member of a synonym set.
+    Synset(u32),
+    /// `{ A | B }`: any of the alternatives.
+    Alt(Vec<Vec<Item>>),
+}
+
+/// An element with the link to what precedes it (the previous element, or the verb).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Item {
+    /// The element.
+    pub elem: Elem,
+    /// How it is placed after the previous element.
+    pub link: Link,
+}
+
+/// A pattern of a verb.
+#[derive(Clone, Debug)]
+pub struct Pattern {
+    /// Elements before the verb, in text order; the last is linked to the verb by `verb_link`.
+    pub lower: Vec<Item>,
+    /// How the verb follows the last lower element.
+    pub verb_link: Link,
+    /// Elements after the verb, in text order; the first is linked to the verb.
+    pub upper: Vec<Item>,
+    /// The code.
+    pub code: EventCode,
+    /// Length used to order patterns: letters and digits of the fixed text.
+    pub weight: usize,
+    /// The pattern as written.
+    pub text: String,
+    /// Where it was written.
+    pub loc: Loc,
+}
+
+/// Errors in a pattern's text.
+pub type PatternError = String;
+
+/// Parses the text of a pattern (without the leading `-` and the code).
+pub fn parse_pattern(
+    text: &str,
+    vocab: &mut Vocab,
+    synsets: &HashMap<String, u32>,
+    synset_weights: &[usize],
+) -> Result<(Vec<Item>, Link, Vec<Item>, usize), PatternError> {
+    let canon = canonical(text.trim());
+    let ps = pieces(&canon);
+    let star = ps.iter().filter(|p| p.text == "*").count();
+    if star == 0 {
+        return Err("pattern has no verb marker *".into());
+    }
+    if star > 1 {
+        return Err("pattern has more than one verb marker *".into());
+    }
+    let pos = ps.iter().position(|p| p.text == "*").unwrap();
+    let verb_link = link_of(&ps[pos].before);
+    let mut weight = 0;
+    let mut lower = parse_items(&ps[..pos], vocab, synsets, synset_weights, &mut weight)?;
+    // The link of the first upper element is the separator after '*'.
+    let mut upper_pieces: Vec<Piece> = ps[pos + 1..].to_vec();
+    if let Some(first) = upper_pieces.first_mut() {
+        first.before = ps[pos].after.clone();
+    }
+    let upper = parse_items(&upper_pieces, vocab, synsets, synset_weights, &mut weight)?;
+    if let Some(first) = lower.first_mut() {
+        // The first lower element is anchored nowhere: it may start anywhere in the clause.
+        first.link = Link::Gap;
+    }
+    Ok((lower, verb_link, upper, weight))
+}
+
+fn parse_items(
+    ps: &[Piece],
+    vocab: &mut Vocab,
+    synsets: &HashMap<String, u32>,
+    synset_weights: &[usize],
+    weight: &mut usize,
+) -> Result<Vec<Item>, PatternError> {
+    let mut items = Vec::new();
+    let mut i = 0;
+    while i < ps.len() {
+        let p = &ps[i];
+        let link = link_of(&p.before);
+        match p.text.as_str() {
+            "{" => {
+                // Collect alternatives up to the matching '}'.
+                let mut depth = 0;
+                let mut j = i;
+                let mut alts: Vec<Vec<Piece>> = vec![Vec::new()];
+                loop {
+                    j += 1;
+                    if j >= ps.len() {
+                        return Err("unclosed { in pattern".into());
+                    }
+                    match ps[j].text.as_str() {
+                        "{" => {
+                            depth += 1;
+                            alts.last_mut().unwrap().push(ps[j].clone());
+                        }
+                        "}" if depth == 0 => break,
+                        "}" => {
+                            depth -= 1;
+                            alts.last_mut().unwrap().push(ps[j].clone());
+                        }
+                        "|" if depth == 0 => alts.push(Vec::new()),
+                        _ => alts.last_mut().unwrap().push(ps[j].clone()),
+                    }
+                }
+                let mut parsed = Vec::new();
+                let mut best = 0;
+                for mut alt in alts {
+                    if alt.is_empty() {
+                        return Err("empty alternative in { | }".into());
+                    }
+                    // Words inside an alternative are padded with blanks: the first one
+                    // takes the link of the '{', the last one's mode follows its own
+                    // trailing separator, and a '_' after '}' makes the pieces exact.
+                    alt[0].before = p.before.clone();
+                    let last = alt.len() - 1;
+                    if alt[last].after.trim().is_empty() || alt[last].after.chars().all(|c| c == ' ') {
+                        alt[last].after = String::from(" ");
+                    }
+                    let mut w = 0;
+                    let items = parse_items(&alt, vocab, synsets, synset_weights, &mut w)?;
+                    best = best.max(w);
+                    parsed.push(items);
+                }
+                *weight += best;
+                // Link of the element after '}' is the separator after '}'.
+                items.push(Item { elem: Elem::Alt(parsed), link });
+                i = j + 1;
+                continue;
+            }
+            "|" | "}" => return Err(format!("unexpected {} in pattern", p.text)),
+            "$" => items.push(Item { elem: Elem::Source, link }),
+            "+" => items.push(Item { elem: Elem::Target, link }),
+            "%" => items.push(Item { elem: Elem::Compound, link }),
+            "^" => items.push(Item { elem: Elem::Skip, link }),
+            t if t.starts_with('&') => {
+                let name = t.trim_end_matches('=');
+                let Some(&id) = synsets.get(name) else {
+                    return Err(format!("unknown synonym set {name}"));
+                };
+                *weight += synset_weights.get(id as usize).copied().unwrap_or(0);
+                items.push(Item { elem: Elem::Synset(id), link });
+            }
+            t => {
+                let (w, mode) = word_mode(t, &p.after);
+                if w.is_empty() {
+                    return Err("empty word in pattern".into());
+                }
+                *weight += w.chars().filter(|c| c.is_alphanumeric()).count();
+                let endings = mode == WordMode::Word;
+                items.push(Item {
+                    elem: Elem::Word(PWord { id: vocab.intern(&w), mode, endings }),
+                    link,
+                });
+            }
+        }
+        i += 1;
+    }
+    Ok(items)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_markers_links_and_alternatives() {
+        let mut v = Vocab::default();
+        let syn = HashMap::new();
+        let (lower, vl, upper, w) =
+            parse_pattern("SUGGESTED_+ * DEMAND_{ GENEVA_ | INTERNATIONAL }_CONVENTIONS", &mut v, &syn, &[])
+                .unwrap();
+        assert_eq!(lower.len(), 2);
+        assert_eq!(lower[1].elem, Elem::Target);
+        assert_eq!(lower[1].link, Link::Adjacent);
+        assert_eq!(vl, Link::Gap);
+        assert_eq!(upper.len(), 3);
+        assert!(matches!(upper[1].elem, Elem::Alt(ref a) if a.len() == 2));
+        assert_eq!(upper[1].link, Link::Adjacent);
+        assert_eq!(upper[2].link, Link::Adjacent);
+        assert_eq!(w, "SUGGESTED".len() + "DEMAND".len() + "INTERNATIONAL".len() + "CONVENTIONS".len());
+        assert!(parse_pattern("SAID TO", &mut v, &syn, &[]).is_err());
+        assert!(parse_pattern("* &NOPE", &mut v, &syn, &[]).is_err());
+    }
+}

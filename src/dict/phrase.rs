@@ -1,0 +1,199 @@
+//! Dictionary phrases: words with matching modes, joined by connectors.
+
+use super::vocab::Vocab;
+
+/// How a dictionary word matches a text token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum WordMode {
+    /// A stem: any token that begins with the word.
+    Stem,
+    /// The word itself, or (when it ends a phrase) the word plus a regular ending.
+    Word,
+    /// Exactly the word (`=` in the dictionaries).
+    Exact,
+}
+
+/// One word of a phrase: an interned string and its matching mode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PWord {
+    /// Interned upper-case text.
+    pub id: u32,
+    /// How it matches.
+    pub mode: WordMode,
+    /// Whether regular endings (S, 'S, ES, ED, EN, ING) are accepted.
+    pub endings: bool,
+}
+
+/// How a phrase element is placed relative to the one before it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Link {
+    /// Must follow immediately (`_` or `~`).
+    Adjacent,
+    /// Other words may come between (a space).
+    Gap,
+}
+
+/// A sequence of words, as used by actors, agents, nouns, verb forms and similar lists.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Phrase {
+    /// The words in order.
+    pub words: Vec<PWord>,
+    /// `links[i]` joins `words[i]` and `words[i + 1]`.
+    pub links: Vec<Link>,
+}
+
+impl Phrase {
+    /// The number of letters and digits in the phrase: longer phrases are tried first.
+    pub fn weight(&self, vocab: &Vocab) -> usize {
+        self.words.iter().map(|w| vocab.get(w.id).len()).sum()
+    }
+
+    /// Whether every word must follow the one before immediately.
+    pub fn is_contiguous(&self) -> bool {
+        self.links.iter().all(|l| *l == Link::Adjacent)
+    }
+}
+
+/// Canonical upper-case form of dictionary text: hyphens become `_` because the text
+/// side splits hyphenated words, accents are dropped.
+pub fn canonical(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '-' => out.push('_'),
+            _ => {
+                for u in crate::text::fold_char(c) {
+                    out.push(u);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A word or marker scanned from a phrase or pattern, with the separator run that
+/// preceded it and the run that followed it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Piece {
+    /// Text of the word or marker.
+    pub text: String,
+    /// Separator characters (` `, `_`, `~`) before the piece.
+    pub before: String,
+    /// Separator characters after the piece.
+    pub after: String,
+}
+
+/// Splits phrase text into pieces at runs of ` `, `_` and `~`; `{`, `|`, `}` are
+/// pieces of their own.
+pub fn pieces(text: &str) -> Vec<Piece> {
+    let mut out: Vec<Piece> = Vec::new();
+    let mut sep = String::new();
+    let mut cur = String::new();
+    let flush = |cur: &mut String, sep: &mut String, out: &mut Vec<Piece>| {
+        if !cur.is_empty() {
+            if let Some(last) = out.last_mut() {
+                last.after = sep.clone();
+            }
+            out.push(Piece {
+                text: std::mem::take(cur),
+                before: std::mem::take(sep),
+                after: String::new(),
+            });
+        }
+    };
+    for c in text.chars() {
+        match c {
+            ' ' | '\t' | '_' | '~' => {
+                flush(&mut cur, &mut sep, &mut out);
+                sep.push(c);
+            }
+            '{' | '|' | '}' => {
+                flush(&mut cur, &mut sep, &mut out);
+                cur.push(c);
+                flush(&mut cur, &mut sep, &mut out);
+            }
+            _ => cur.push(c),
+        }
+    }
+    flush(&mut cur, &mut sep, &mut out);
+    if let Some(last) = out.last_mut() {
+        last.after = sep;
+    }
+    out
+}
+
+/// The link a separator run expresses.
+pub fn link_of(sep: &str) -> Link {
+    if sep.contains('_') || sep.contains('~') {
+        Link::Adjacent
+    } else {
+        Link::Gap
+    }
+}
+
+/// The matching mode of a word given the separator run after it, and its text without
+/// a trailing `=`.
+pub fn word_mode(word: &str, after: &str) -> (String, WordMode) {
+    if let Some(w) = word.strip_suffix('=') {
+        return (w.to_string(), WordMode::Exact);
+    }
+    if after.contains('_') && !after.contains('~') {
+        (word.to_string(), WordMode::Word)
+    } else {
+        (word.to_string(), WordMode::Stem)
+    }
+}
+
+/// Parses plain phrase text (no pattern markers) such as `AL_GORE`, `BACK~ POLICY` or
+/// `UNITED_STATES_`. `final_endings` lets the last word take regular endings.
+pub fn parse_phrase(text: &str, vocab: &mut Vocab, final_endings: bool) -> Option<Phrase> {
+    let canon = canonical(text.trim());
+    let ps = pieces(&canon);
+    if ps.is_empty() {
+        return None;
+    }
+    let mut words = Vec::with_capacity(ps.len());
+    let mut links = Vec::with_capacity(ps.len());
+    let n = ps.len();
+    for (i, p) in ps.iter().enumerate() {
+        let (w, mode) = word_mode(&p.text, &p.after);
+        if w.is_empty() {
+            return None;
+        }
+        let endings = final_endings && i == n - 1 && mode == WordMode::Word;
+        words.push(PWord {
+            id: vocab.intern(&w),
+            mode,
+            endings,
+        });
+        if i + 1 < n {
+            links.push(link_of(&p.after));
+        }
+    }
+    Some(Phrase { words, links })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connectors_and_modes() {
+        let mut v = Vocab::default();
+        let p = parse_phrase("AL_GORE", &mut v, true).unwrap();
+        assert_eq!(p.links, vec![Link::Adjacent]);
+        assert_eq!(p.words[0].mode, WordMode::Word);
+        assert_eq!(p.words[1].mode, WordMode::Stem);
+        let p = parse_phrase("BACK~ POLICY_", &mut v, true).unwrap();
+        assert_eq!(p.words[0].mode, WordMode::Stem);
+        assert_eq!(p.links, vec![Link::Adjacent]);
+        assert_eq!(p.words[1].mode, WordMode::Word);
+        assert!(p.words[1].endings);
+        let p = parse_phrase("AL GORE", &mut v, true).unwrap();
+        assert_eq!(p.links, vec![Link::Gap]);
+        let p = parse_phrase("BAN=", &mut v, true).unwrap();
+        assert_eq!(p.words[0].mode, WordMode::Exact);
+        let p = parse_phrase("AL-ASSAD", &mut v, true).unwrap();
+        assert_eq!(v.get(p.words[0].id), "AL");
+    }
+}

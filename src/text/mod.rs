@@ -1,0 +1,224 @@
+//! Text handling: character folding and TABARI-style normalisation into tokens.
+
+pub mod sentences;
+
+/// Upper-cases a character and drops its diacritics (é → E, ß → SS); punctuation
+/// variants fold to their ASCII form (curly quotes become `"` and `'`).
+pub fn fold_char(c: char) -> impl Iterator<Item = char> {
+    let s: &'static str = match c {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' | 'Ā' | 'Ă' | 'Ą' => "A",
+        'æ' | 'Æ' => "AE",
+        'ç' | 'ć' | 'č' | 'Ç' | 'Ć' | 'Č' => "C",
+        'ď' | 'đ' | 'Ď' | 'Đ' | 'ð' | 'Ð' => "D",
+        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ė' | 'ę' | 'ě' | 'È' | 'É' | 'Ê' | 'Ë' | 'Ē' | 'Ė' | 'Ę' | 'Ě' => "E",
+        'ğ' | 'Ğ' => "G",
+        'ì' | 'í' | 'î' | 'ï' | 'ī' | 'į' | 'ı' | 'Ì' | 'Í' | 'Î' | 'Ï' | 'Ī' | 'Į' | 'İ' => "I",
+        'ł' | 'ľ' | 'Ł' | 'Ľ' => "L",
+        'ñ' | 'ń' | 'ň' | 'Ñ' | 'Ń' | 'Ň' => "N",
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ő' | 'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'Ø' | 'Ō' | 'Ő' => "O",
+        'œ' | 'Œ' => "OE",
+        'ř' | 'Ř' => "R",
+        'ś' | 'š' | 'ş' | 'ș' | 'Ś' | 'Š' | 'Ş' | 'Ș' => "S",
+        'ß' => "SS",
+        'ť' | 'ţ' | 'ț' | 'Ť' | 'Ţ' | 'Ț' => "T",
+        'þ' | 'Þ' => "TH",
+        'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ů' | 'ű' | 'ų' | 'Ù' | 'Ú' | 'Û' | 'Ü' | 'Ū' | 'Ů' | 'Ű' | 'Ų' => "U",
+        'ý' | 'ÿ' | 'Ý' | 'Ÿ' => "Y",
+        'ź' | 'ż' | 'ž' | 'Ź' | 'Ż' | 'Ž' => "Z",
+        '\u{2018}' | '\u{2019}' | '\u{201B}' | '`' | '\u{00B4}' => "'",
+        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{00AB}' | '\u{00BB}' => "\"",
+        '\u{2013}' | '\u{2014}' | '\u{2212}' => "-",
+        '\u{00A0}' => " ",
+        _ => "",
+    };
+    let mut buf = [None, None];
+    if s.is_empty() {
+        let mut up = c.to_uppercase();
+        buf[0] = up.next();
+        buf[1] = up.next();
+        FoldIter::Chars(buf, 0)
+    } else {
+        FoldIter::Str(s, 0)
+    }
+}
+
+enum FoldIter {
+    Chars([Option<char>; 2], usize),
+    Str(&'static str, usize),
+}
+
+impl Iterator for FoldIter {
+    type Item = char;
+    fn next(&mut self) -> Option<char> {
+        match self {
+            FoldIter::Chars(b, i) => {
+                let r = b.get(*i).copied().flatten();
+                *i += 1;
+                r
+            }
+            FoldIter::Str(s, i) => {
+                let r = s[*i..].chars().next();
+                if let Some(c) = r {
+                    *i += c.len_utf8();
+                }
+                r
+            }
+        }
+    }
+}
+
+/// A word of a normalised sentence.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Token {
+    /// Upper-case, accent-free text.
+    pub text: String,
+    /// The word began with a capital letter in the original text.
+    pub cap: bool,
+    /// Byte range in the original text.
+    pub start: usize,
+    /// End of the byte range.
+    pub end: usize,
+}
+
+/// Normalises a sentence as TABARI does and splits it into tokens:
+/// upper case without accents; a period after a lower-case letter (sentence end)
+/// dropped, periods in abbreviations kept; `?`, `!` and hyphens become blanks;
+/// commas inside numbers vanish; `;` becomes a comma; commas and double quotes are
+/// tokens of their own. Brackets and colons separate words. Text between `/*` and `*/`
+/// is skipped.
+pub fn tokenize(text: &str) -> Vec<Token> {
+    let mut out: Vec<Token> = Vec::with_capacity(text.len() / 5 + 1);
+    let bytes = text.as_bytes();
+    let mut cur = String::new();
+    let mut cur_start = 0usize;
+    let mut cur_cap = false;
+    let mut prev: Option<char> = None;
+    let mut iter = text.char_indices().peekable();
+    let flush = |cur: &mut String, start: usize, end: usize, cap: bool, out: &mut Vec<Token>| {
+        if !cur.is_empty() {
+            out.push(Token { text: std::mem::take(cur), cap, start, end });
+        }
+    };
+    while let Some((i, c)) = iter.next() {
+        let next = iter.peek().map(|&(_, n)| n);
+        // Comments.
+        if c == '/' && next == Some('*') {
+            flush(&mut cur, cur_start, i, cur_cap, &mut out);
+            match text[i + 2..].find("*/") {
+                Some(j) => {
+                    let stop = i + 2 + j + 2;
+                    while iter.peek().is_some_and(|&(k, _)| k < stop) {
+                        iter.next();
+                    }
+                }
+                None => break,
+            }
+            prev = Some(' ');
+            continue;
+        }
+        let sep = match c {
+            '?' | '!' | '-' | '(' | ')' | '[' | ']' | ':' | '\u{2013}' | '\u{2014}' | '*' | '<' | '>' | '|' => true,
+            c if c.is_whitespace() => true,
+            _ => false,
+        };
+        if sep {
+            flush(&mut cur, cur_start, i, cur_cap, &mut out);
+            prev = Some(c);
+            continue;
+        }
+        if c == '.' {
+            // Dropped when it ends a word written in lower case, or stands alone.
+            let after_lower = prev.is_some_and(|p| p.is_lowercase());
+            let at_end = next.is_none_or(|n| n.is_whitespace() || n == '"' || n == '\u{201D}' || n == '\'' || n == ')');
+            if (after_lower && at_end) || cur.is_empty() {
+                flush(&mut cur, cur_start, i, cur_cap, &mut out);
+                prev = Some(c);
+                continue;
+            }
+            if at_end && prev.is_some_and(|p| !p.is_alphabetic()) {
+                flush(&mut cur, cur_start, i, cur_cap, &mut out);
+                prev = Some(c);
+                continue;
+            }
+        }
+        if c == ',' {
+            let in_number = prev.is_some_and(|p| p.is_ascii_digit()) && next.is_some_and(|n| n.is_ascii_digit());
+            if in_number {
+                prev = Some(c);
+                continue;
+            }
+        }
+        if c == ',' || c == ';' || c == '"' || c == '\u{201C}' || c == '\u{201D}' {
+            flush(&mut cur, cur_start, i, cur_cap, &mut out);
+            let t = if c == ';' || c == ',' { "," } else { "\"" };
+            out.push(Token { text: t.into(), cap: false, start: i, end: i + c.len_utf8() });
+            prev = Some(c);
+            continue;
+        }
+        if cur.is_empty() {
+            cur_start = i;
+            cur_cap = c.is_uppercase();
+        }
+        for u in fold_char(c) {
+            if u == '"' {
+                continue;
+            }
+            cur.push(u);
+        }
+        prev = Some(c);
+        let _ = bytes;
+    }
+    flush(&mut cur, cur_start, text.len(), cur_cap, &mut out);
+    // Strip quotes and apostrophes that wrap a word ('Hello' -> HELLO).
+    for t in &mut out {
+        if t.text.len() > 1 && t.text.starts_with('\'') {
+            t.text.remove(0);
+        }
+        if t.text.len() > 1 && t.text.ends_with('\'') && !t.text.ends_with("S'") {
+            t.text.pop();
+        }
+    }
+    out.retain(|t| !t.text.is_empty() && t.text != "'" && t.text != ".");
+    out
+}
+
+/// True when the text has letters and none of them is lower case (old wire copy):
+/// capitalisation then says nothing about nouns.
+pub fn is_all_caps(text: &str) -> bool {
+    let mut letters = false;
+    for c in text.chars() {
+        if c.is_lowercase() {
+            return false;
+        }
+        if c.is_alphabetic() {
+            letters = true;
+        }
+    }
+    letters
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(s: &str) -> Vec<String> {
+        tokenize(s).into_iter().map(|t| t.text).collect()
+    }
+
+    #[test]
+    fn tabari_filter() {
+        assert_eq!(words("Clinton responded, \"I don't know.\""), ["CLINTON", "RESPONDED", ",", "\"", "I", "DON'T", "KNOW", "\""]);
+        assert_eq!(words("The U.N. sent 1,500 troops to al-Assad's Syria."), ["THE", "U.N.", "SENT", "1500", "TROOPS", "TO", "AL", "ASSAD'S", "SYRIA"]);
+        assert_eq!(words("Crème brûlée? Yes!"), ["CREME", "BRULEE", "YES"]);
+        assert_eq!(words("a /* hidden */ b; c"), ["A", "B", ",", "C"]);
+        assert_eq!(words("Growth was 2.5 pct in the U.S."), ["GROWTH", "WAS", "2.5", "PCT", "IN", "THE", "U.S."]);
+    }
+
+    #[test]
+    fn capitals_are_recorded() {
+        let t = tokenize("Arnor is about To Restore ties");
+        assert!(t[0].cap && !t[1].cap && t[3].cap && t[4].cap);
+        assert!(is_all_caps("ARNOR ATTACKED GONDOR."));
+        assert!(!is_all_caps("Arnor attacked"));
+    }
+}

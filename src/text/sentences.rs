@@ -1,0 +1,181 @@
+//! Sentence splitting made for wire news: abbreviations, initials, decimal numbers,
+//! quotations and datelines.
+
+/// Words that end with a period without ending a sentence (compared without the period,
+/// case-insensitively).
+const ABBREVIATIONS: &[&str] = &[
+    "mr", "mrs", "ms", "dr", "prof", "gen", "col", "lt", "sgt", "capt", "cpt", "maj", "adm", "cmdr", "gov", "sen",
+    "rep", "rev", "fr", "st", "sr", "jr", "messrs", "pres", "amb", "brig", "cdr", "jan", "feb", "mar", "apr", "jun",
+    "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri",
+    "sat", "sun", "inc", "corp", "co", "ltd", "plc", "no", "nos", "vs", "etc", "approx", "dept", "est", "fig", "ft",
+    "mt", "ave", "blvd", "rd", "u.s", "u.n", "u.k", "e.u", "u.s.a", "u.a.e", "d.c", "a.m", "p.m", "e.g", "i.e",
+    "mln", "bln", "pct", "dlrs", "yr", "yrs", "vol", "op", "cf", "al",
+];
+
+fn is_abbreviation(word: &str) -> bool {
+    let w = word.trim_start_matches(['"', '\'', '(', '\u{201C}', '\u{2018}']);
+    let lower = w.to_ascii_lowercase();
+    if ABBREVIATIONS.contains(&lower.as_str()) {
+        return true;
+    }
+    // Initials ("John F. Kennedy") and dotted abbreviations ("U.S", "N.A.T.O").
+    let letters: Vec<char> = w.chars().collect();
+    if letters.len() == 1 && letters[0].is_alphabetic() && letters[0].is_uppercase() {
+        return true;
+    }
+    if w.contains('.') && w.split('.').all(|p| p.chars().count() <= 2 && p.chars().all(char::is_alphabetic)) {
+        return true;
+    }
+    false
+}
+
+/// Splits a story into sentences. Returns byte ranges into `text`.
+pub fn split(text: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let bytes = text.as_bytes();
+    let mut start = skip_ws(text, 0);
+    let mut i = start;
+    while i < bytes.len() {
+        let c = bytes[i];
+        if c == b'\n' && i + 1 < bytes.len() && bytes[i + 1] == b'\n' {
+            // A blank line always ends a sentence (paragraph break).
+            push(text, start, i, &mut out);
+            start = skip_ws(text, i);
+            i = start;
+            continue;
+        }
+        if c == b'.' || c == b'?' || c == b'!' {
+            // Extend over closing quotes and brackets.
+            let mut end = i + 1;
+            while end < bytes.len() && matches!(bytes[end], b'"' | b'\'' | b')') {
+                end += 1;
+            }
+            for close in ["\u{201D}", "\u{2019}"] {
+                if text[end..].starts_with(close) {
+                    end += close.len();
+                }
+            }
+            let next = skip_ws(text, end);
+            let at_break = next > end || end == bytes.len();
+            if at_break && (next >= bytes.len() || starts_sentence(&text[next..])) {
+                let ends = if c == b'.' { !period_is_internal(text, start, i) } else { true };
+                if ends {
+                    push(text, start, end, &mut out);
+                    start = next;
+                    i = next;
+                    continue;
+                }
+            }
+            i = end;
+            continue;
+        }
+        i += 1;
+    }
+    push(text, start, bytes.len(), &mut out);
+    out
+}
+
+fn period_is_internal(text: &str, start: usize, dot: usize) -> bool {
+    let before = &text[start..dot];
+    let word = before.rsplit(|c: char| c.is_whitespace()).next().unwrap_or("");
+    if word.is_empty() {
+        return false;
+    }
+    is_abbreviation(word)
+}
+
+fn starts_sentence(rest: &str) -> bool {
+    let mut chars = rest.chars();
+    match chars.next() {
+        Some(c) if c.is_uppercase() || c.is_ascii_digit() => true,
+        Some('"' | '\'' | '\u{201C}' | '\u{2018}' | '(') => chars.next().is_some_and(|c| c.is_uppercase() || c.is_ascii_digit()),
+        _ => false,
+    }
+}
+
+fn skip_ws(text: &str, mut i: usize) -> usize {
+    let b = text.as_bytes();
+    while i < b.len() && (b[i] as char).is_ascii_whitespace() {
+        i += 1;
+    }
+    while text[i..].starts_with('\u{00A0}') {
+        i += 2;
+    }
+    i
+}
+
+fn push(text: &str, start: usize, end: usize, out: &mut Vec<(usize, usize)>) {
+    let s = &text[start..end];
+    let trimmed = s.trim_end();
+    if trimmed.chars().any(char::is_alphanumeric) {
+        out.push((start, start + trimmed.len()));
+    }
+}
+
+/// Length in bytes of a leading dateline such as `MOSCOW, July 5 (Reuters) - ` or
+/// `WASHINGTON, Feb 26 - `, or 0 when there is none. The dateline names where the
+/// story was filed, not an actor, so it is not coded.
+pub fn dateline_len(text: &str) -> usize {
+    let window = &text[..text.len().min(120)];
+    let window = match window.char_indices().last() {
+        Some((i, c)) if !text.is_char_boundary(i + c.len_utf8()) => &window[..i],
+        _ => window,
+    };
+    let mut best = None;
+    for dash in [" - ", " -- ", " \u{2014} ", " \u{2013} ", " \u{2014}", "\u{2014} "] {
+        if let Some(p) = window.find(dash) {
+            if best.is_none_or(|(b, _)| p < b) {
+                best = Some((p, dash.len()));
+            }
+        }
+    }
+    let Some((pos, len)) = best else { return 0 };
+    let head = &text[..pos];
+    let agency = head.contains('(') && head.trim_end().ends_with(')');
+    let first_word = head.split([',', ' ']).next().unwrap_or("");
+    let place_caps = first_word.len() >= 3 && first_word.chars().all(|c| !c.is_lowercase()) && head.contains(',');
+    if (agency || place_caps) && head.split_whitespace().count() <= 8 {
+        let mut end = pos + len;
+        while end < text.len() && text.as_bytes()[end] == b' ' {
+            end += 1;
+        }
+        end
+    } else {
+        0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sents(t: &str) -> Vec<&str> {
+        split(t).into_iter().map(|(a, b)| &t[a..b]).collect()
+    }
+
+    #[test]
+    fn news_sentences() {
+        let t = "Mr. Smith met Gen. Jones in the U.S. capital on Jan. 5. Growth was 2.5 pct. \"We will fight,\" he said. John F. Kennedy spoke. The U.N. agreed.";
+        assert_eq!(
+            sents(t),
+            vec![
+                "Mr. Smith met Gen. Jones in the U.S. capital on Jan. 5.",
+                "Growth was 2.5 pct.",
+                "\"We will fight,\" he said.",
+                "John F. Kennedy spoke.",
+                "The U.N. agreed."
+            ]
+        );
+        assert_eq!(sents("Is it over? Yes! Done"), vec!["Is it over?", "Yes!", "Done"]);
+        assert_eq!(sents("One.\n\nTwo"), vec!["One.", "Two"]);
+    }
+
+    #[test]
+    fn datelines() {
+        let t = "MOSCOW, July 5 (Reuters) - Russia said on Monday.";
+        assert_eq!(&t[dateline_len(t)..], "Russia said on Monday.");
+        let t = "WASHINGTON, Feb 26 - The U.S. said.";
+        assert_eq!(&t[dateline_len(t)..], "The U.S. said.");
+        assert_eq!(dateline_len("Russia and China - two powers - met."), 0);
+    }
+}

@@ -1,0 +1,1 @@
+//! The PETRARCH unit-test records (XML).
