@@ -2,6 +2,10 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
+    if args.len() >= 5 && args[1] == "trace" {
+        trace_cmd(&args);
+        return ExitCode::SUCCESS;
+    }
     if args.len() >= 4 && args[1] == "validate" && args[2] == "tabari" {
         match dyad::validate::tabari::run(std::path::Path::new(&args[3])) {
             Ok(s) => {
@@ -16,4 +20,29 @@ fn main() -> ExitCode {
         }
     }
     ExitCode::SUCCESS
+}
+
+#[allow(dead_code)]
+fn trace_cmd(args: &[String]) {
+    let proj = dyad::validate::tabari::read_project(std::path::Path::new(&args[2])).unwrap();
+    let (dict, opts) = proj.load().unwrap();
+    let date = dyad::Date::parse_any(&args[4]).unwrap();
+    let coder = dyad::Coder::new(&dict, &opts);
+    let c = coder.code_with(&args[3], date, true);
+    let t = c.trace.unwrap();
+    for (i, (w, tag)) in t.tokens.iter().enumerate() {
+        print!("{i}:{w}/{tag} ");
+    }
+    println!();
+    for m in &t.matches {
+        println!("  {}-{} {} {} [{}] {:?}", m.start, m.end, m.kind, m.phrase, m.code, m.loc.as_ref().map(|l| l.to_string()));
+    }
+    println!("clauses {:?} deleted {:?}", t.clauses, t.deleted);
+    for s in &t.steps {
+        println!("  {s}");
+    }
+    println!("{:?}", c.status);
+    for e in &c.events {
+        println!("  {} {} {} ({} | {} | {})", e.source, e.target, e.code, e.source_text, e.target_text, e.verb_text);
+    }
 }

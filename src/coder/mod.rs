@@ -645,11 +645,19 @@ impl<'a> Coder<'a> {
                 || (sp.start > 1 && s.toks[sp.start - 2].text == "FORMER" && s.tags[sp.start - 1] == Tag::Actor);
             // Immediately after the agent, immediately before it, or after OF / IN.
             let mut target = None;
+            let mut also = None;
             if sp.end < n {
                 target = span_unit(s, sp.end);
             }
-            if target.is_none() && sp.start > 0 {
-                target = unit_ending_at(s, sp.start - 1);
+            if sp.start > 0 {
+                let before = unit_ending_at(s, sp.start - 1);
+                if target.is_none() {
+                    target = before;
+                } else {
+                    // Actor, agent, actor ("Bree Prime Minister Romendacil"): one noun
+                    // phrase; the agent applies to both.
+                    also = before;
+                }
             }
             if target.is_none() && sp.end + 1 < n && matches!(s.toks[sp.end].text.as_str(), "OF" | "IN") {
                 let mut p = sp.end + 1;
@@ -661,6 +669,14 @@ impl<'a> Coder<'a> {
                 }
             }
             let agent_text = sp.positions.iter().map(|&p| s.toks[p].text.as_str()).collect::<Vec<_>>().join(" ");
+            if let Some(u) = also {
+                let unit = &mut s.units[u];
+                for m in &mut unit.members {
+                    for c in &mut m.codes {
+                        *c = add_agent(c, &agent.code, agent.prefix, former);
+                    }
+                }
+            }
             match target {
                 Some(u) => {
                     let unit = &mut s.units[u];
@@ -713,9 +729,13 @@ impl<'a> Coder<'a> {
         let mut merged: Vec<Unit> = Vec::new();
         for u in std::mem::take(&mut s.units) {
             if let Some(last) = merged.last_mut() {
-                if u.start < last.end {
+                if u.start <= last.end {
                     last.end = last.end.max(u.end);
-                    last.members.extend(u.members);
+                    for m in u.members {
+                        if !last.members.iter().any(|x| x.codes == m.codes) {
+                            last.members.push(m);
+                        }
+                    }
                     continue;
                 }
             }
@@ -915,25 +935,31 @@ impl<'a> Coder<'a> {
         let mut deleted = 0;
         // Beginning clause: from the start to the first comma.
         let first = commas[0];
+        let mut consumed = false;
         if first > rule.bmin && first <= rule.bmax {
             for i in 0..=first {
                 s.deleted[i] = true;
             }
             deleted += 1;
+            consumed = true;
         }
+        // Interior clauses; a comma that closes a deleted clause is used up, so it
+        // cannot open the end clause.
         for w in commas.windows(2) {
             let (a, b) = (w[0], w[1]);
             let len = b - a - 1;
+            consumed = false;
             if len > rule.min && len <= rule.max {
-                for i in a..b {
+                for i in a..=b {
                     s.deleted[i] = true;
                 }
                 deleted += 1;
+                consumed = true;
             }
         }
         let last = *commas.last().unwrap();
         let len = n - last - 1;
-        if len > rule.emin && len <= rule.emax {
+        if !consumed && len > rule.emin && len <= rule.emax {
             for i in last..n {
                 s.deleted[i] = true;
             }
@@ -1371,10 +1397,9 @@ impl MatchCtx<'_> {
         }
         let mut b = Binding::default();
         if !pat.lower.is_empty() {
-            let need_adjacent = pat.verb_link == Link::Adjacent;
-            let vs = self.verb_start;
-            let ok = self.match_seq(&pat.lower, 0, lo, vs, &mut b, d, &mut |end, _| !need_adjacent || end == vs);
-            if !ok {
+            // Elements before the verb are found scanning back from it: `$ *` takes
+            // the nearest actor before the verb.
+            if !self.match_rev(&pat.lower, pat.lower.len(), self.verb_start, pat.verb_link, lo, &mut b, d) {
                 return None;
             }
         }
@@ -1385,6 +1410,38 @@ impl MatchCtx<'_> {
             }
         }
         Some(b)
+    }
+
+    /// Matches `items[..k]` backwards: `items[k - 1]` must end at `bound` (when `adj`
+    /// is adjacent) or before it, and not start before `lo`.
+    #[allow(clippy::too_many_arguments)]
+    fn match_rev(&self, items: &[Item], k: usize, bound: usize, adj: Link, lo: usize, b: &mut Binding, d: &Dictionaries) -> bool {
+        if k == 0 {
+            return true;
+        }
+        let item = &items[k - 1];
+        let ends: Vec<usize> = match adj {
+            Link::Adjacent => vec![bound],
+            Link::Gap => (lo + 1..=bound).rev().collect(),
+        };
+        for e in ends {
+            if e <= lo {
+                continue;
+            }
+            // Starts from which the element reaches exactly `e`, nearest first.
+            for st in (lo..e).rev() {
+                let saved = b.clone();
+                let reach = self.match_elem(&item.elem, st, e, b, d);
+                if reach.contains(&e) && self.match_rev(items, k - 1, st, item.link, lo, b, d) {
+                    return true;
+                }
+                *b = saved;
+                if matches!(item.elem, Elem::Word(_)) {
+                    break;
+                }
+            }
+        }
+        false
     }
 
     /// Matches `items[k..]` starting at live index `pos` (the first item may float
@@ -1490,7 +1547,7 @@ impl MatchCtx<'_> {
                         if let Some(e) = got {
                             if !ends.contains(&e) {
                                 ends.push(e);
-                                b.words = tmp.words.clone();
+                                *b = tmp;
                             }
                         }
                     }

@@ -454,7 +454,13 @@ impl DictBuilder {
         }
         let probe = format!("* {}", text.trim());
         match pattern::parse_pattern(&probe, &mut self.d.vocab, &self.synset_ids, &self.synset_weights) {
-            Ok((_, _, items, w)) if !items.is_empty() => {
+            Ok((_, _, mut items, w)) if !items.is_empty() => {
+                // Members match as written: no regular endings.
+                for it in &mut items {
+                    if let pattern::Elem::Word(pw) = &mut it.elem {
+                        pw.endings = false;
+                    }
+                }
                 let sw = &mut self.synset_weights[set as usize];
                 *sw = (*sw).max(w);
                 self.d.synsets[set as usize].push(items);

@@ -157,11 +157,12 @@ fn parse_items(
             "%" => items.push(Item { elem: Elem::Compound, link }),
             "^" => items.push(Item { elem: Elem::Skip, link }),
             t if t.starts_with('&') => {
-                let name = t.trim_end_matches('=');
+                let name = t.trim_start_matches('&').trim_end_matches('=');
                 let Some(&id) = synsets.get(name) else {
                     return Err(format!("unknown synonym set {name}"));
                 };
-                *weight += synset_weights.get(id as usize).copied().unwrap_or(0);
+                // TABARI gives a synonym set no length of its own.
+                let _ = synset_weights;
                 items.push(Item { elem: Elem::Synset(id), link });
             }
             t => {
@@ -170,7 +171,9 @@ fn parse_items(
                     return Err("empty word in pattern".into());
                 }
                 *weight += w.chars().filter(|c| c.is_alphanumeric()).count();
-                let endings = mode == WordMode::Word;
+                // Pattern words never take the regular endings: `_` means the word itself.
+                let endings = false;
+                let _ = WordMode::Word;
                 items.push(Item {
                     elem: Elem::Word(PWord { id: vocab.intern(&w), mode, endings }),
                     link,
