@@ -149,6 +149,7 @@ struct Unit {
     end: usize,
     members: Vec<ActorRef>,
     compound: bool,
+    pronoun: bool,
 }
 
 impl Unit {
@@ -220,7 +221,6 @@ fn word_matches(w: &PWord, t: &Tok) -> bool {
     }
 }
 
-const GAP_LIMIT: usize = 6;
 
 /// Matches a phrase whose first word is at `start`; returns the matched positions.
 fn match_phrase(p: &Phrase, toks: &[Tok], start: usize, taken: &[bool]) -> Option<Vec<usize>> {
@@ -240,7 +240,7 @@ fn match_phrase(p: &Phrase, toks: &[Tok], start: usize, taken: &[bool]) -> Optio
             }
             Link::Gap => {
                 let mut found = None;
-                for n in cur + 1..toks.len().min(cur + 2 + GAP_LIMIT) {
+                for n in cur + 1..toks.len() {
                     if toks[n].text == "," {
                         break;
                     }
@@ -615,6 +615,7 @@ impl<'a> Coder<'a> {
                         end: sp.end,
                         members: vec![ActorRef { codes: codes.clone(), text }],
                         compound: codes.len() > 1,
+                        pronoun: false,
                     });
                 }
             }
@@ -669,13 +670,21 @@ impl<'a> Coder<'a> {
                 }
             }
             let agent_text = sp.positions.iter().map(|&p| s.toks[p].text.as_str()).collect::<Vec<_>>().join(" ");
-            if let Some(u) = also {
-                let unit = &mut s.units[u];
-                for m in &mut unit.members {
+            if let (Some(u), Some(t)) = (also, target) {
+                // One noun phrase: the earlier actor joins the later one.
+                let earlier = s.units[u].clone();
+                let unit = &mut s.units[t];
+                for m in earlier.members {
+                    let mut m = m;
                     for c in &mut m.codes {
                         *c = add_agent(c, &agent.code, agent.prefix, former);
                     }
+                    if !unit.members.iter().any(|x| x.codes == m.codes) {
+                        unit.members.insert(0, m);
+                    }
                 }
+                unit.start = unit.start.min(earlier.start);
+                s.units[u].members.clear();
             }
             match target {
                 Some(u) => {
@@ -700,6 +709,7 @@ impl<'a> Coder<'a> {
                         end: sp.end,
                         members: vec![ActorRef { codes: vec![code], text: agent_text }],
                         compound: false,
+                        pronoun: false,
                     });
                     for &p in &sp.positions {
                         s.tags[p] = Tag::Actor;
@@ -724,12 +734,13 @@ impl<'a> Coder<'a> {
                 }
             }
         }
+        s.units.retain(|u| !u.members.is_empty());
         s.units.sort_by_key(|u| u.start);
         // Units that overlap are merged (an actor inside another's span).
         let mut merged: Vec<Unit> = Vec::new();
         for u in std::mem::take(&mut s.units) {
             if let Some(last) = merged.last_mut() {
-                if u.start <= last.end {
+                if u.start < last.end {
                     last.end = last.end.max(u.end);
                     for m in u.members {
                         if !last.members.iter().any(|x| x.codes == m.codes) {
@@ -881,7 +892,7 @@ impl<'a> Coder<'a> {
                         members.extend(s.units[m].members.iter().cloned());
                     }
                     let start = np_start(s, first.start).min(first.start);
-                    new_units.push(Unit { start: start.max(first.start), end: last.end, members, compound: true });
+                    new_units.push(Unit { start: start.max(first.start), end: last.end, members, compound: true, pronoun: false });
                 }
                 Some(_) => {}
             }
@@ -902,13 +913,14 @@ impl<'a> Coder<'a> {
             }
             let w = s.toks[p].text.as_str();
             let before: Vec<&Unit> = s.units.iter().filter(|u| u.end <= p).collect();
-            let referent = match w {
-                "HE" | "SHE" | "IT" | "HIM" => before.first().copied(),
-                "ITS" | "HIS" | "HER" => before.first().copied(),
-                _ => before.iter().find(|u| u.compound).or(before.first()).copied(),
+            let referent: Option<(Vec<ActorRef>, bool)> = match w {
+                "HE" | "SHE" | "IT" | "HIM" => before.first().map(|u| (u.members.clone(), u.compound)),
+                // The nearest actor before the pronoun (the last member of a compound).
+                "ITS" | "HIS" | "HER" => before.last().and_then(|u| u.members.last()).map(|m| (vec![m.clone()], false)),
+                _ => before.iter().find(|u| u.compound).or(before.first()).map(|u| (u.members.clone(), u.compound)),
             };
-            if let Some(r) = referent {
-                added.push(Unit { start: p, end: p + 1, members: r.members.clone(), compound: r.compound });
+            if let Some((members, compound)) = referent {
+                added.push(Unit { start: p, end: p + 1, members, compound, pronoun: true });
             }
         }
         if !added.is_empty() {
@@ -968,13 +980,20 @@ impl<'a> Coder<'a> {
         deleted
     }
 
-    /// Clauses split at conjunctions that are not part of a compound.
+    /// Clauses split at conjunctions that are not part of a compound or inside the
+    /// span of a phrase with gaps.
     fn clauses(&self, s: &Sentence) -> Vec<(usize, usize)> {
         let n = s.toks.len();
+        let mut inside = vec![false; n];
+        for sp in &s.spans {
+            for i in sp.start..sp.end {
+                inside[i] = true;
+            }
+        }
         let mut out = Vec::new();
         let mut start = 0;
         for i in 0..n {
-            if s.tags[i] == Tag::Conj && !s.bound_conj[i] && !s.deleted[i] {
+            if s.tags[i] == Tag::Conj && !s.bound_conj[i] && !s.deleted[i] && !inside[i] {
                 out.push((start, i));
                 start = i + 1;
             }
@@ -1012,7 +1031,11 @@ impl<'a> Coder<'a> {
         if c.late_verb > 0 && verbs.first().is_none_or(|&v| v >= c.late_verb) {
             return Some("late verb".into());
         }
-        if let Some(&v) = verbs.first() {
+        let coded_verb = verbs.iter().copied().find(|&i| match s.spans[s.span_at[i].unwrap()].kind {
+            EntryKind::Verb(v) => !self.dict.verbs[v as usize].code.is_null(),
+            _ => false,
+        });
+        if let Some(v) = coded_verb {
             let prior = s.units.iter().any(|u| u.start < v && !s.deleted[u.start]);
             if c.no_act_prior && !prior && self.opts.default_source.is_none() {
                 return Some("no actor before the first verb".into());
@@ -1108,7 +1131,8 @@ impl<'a> Coder<'a> {
                     words.join(" ")
                 };
                 let f = self.assign(s, &live, li, verb_end, &binding, source, first_unit_in_clause, ev_code, paired, dom, verb_text, date, trace.as_deref_mut());
-                let Some(f) = f else { continue };
+                let Some(mut f) = f else { continue };
+                f.subordinate = sub;
                 if f.source_unit.is_some() && ci > 0 && binding.source.is_some() {
                     source = f.source_unit;
                 } else if ci == 0 || source.is_none() {
@@ -1132,9 +1156,7 @@ impl<'a> Coder<'a> {
             match self.opts.code_by {
                 CodeBy::Clause => {
                     if clause_found.is_empty() {
-                        if let Some(f) = clause_sub.into_iter().next() {
-                            clause_found.push(f);
-                        }
+                        clause_found.extend(clause_sub);
                     }
                     found.extend(clause_found);
                 }
@@ -1152,9 +1174,9 @@ impl<'a> Coder<'a> {
             }
         }
         if found.is_empty() {
-            if let Some(f) = subordinate_held.into_iter().next() {
-                found.push(f);
-            }
+            found.extend(subordinate_held);
+        } else if found.iter().any(|f| !f.subordinate) {
+            found.retain(|f| !f.subordinate);
         }
         // Dominant codes: when present, only they are kept.
         if found.iter().any(|f| f.dominant) {
@@ -1231,6 +1253,7 @@ impl<'a> Coder<'a> {
             target = clause_source.or_else(|| units_before.first().copied());
             why.push("passive voice: the actor after BY is the source".into());
         }
+        let mut split_compound = false;
         if source.is_none() && !passive {
             // The clause's source, or the first actor before the verb.
             source = match (clause_source, units_before.first()) {
@@ -1241,6 +1264,13 @@ impl<'a> Coder<'a> {
             let _ = first_unit_in_clause;
             if source.is_some() {
                 why.push("source: the first actor before the verb".into());
+            } else if b.target.is_none() {
+                // TABARI is greedy: with no actor before the verb, the first actor after it.
+                source = units_after.iter().copied().find(|&u| !s.units[u].pronoun);
+                split_compound = source.is_some_and(|u| s.units[u].compound);
+                if source.is_some() {
+                    why.push("source: no actor before the verb, so the first actor after it".into());
+                }
             }
         }
         let codes_of = |u: usize| -> Vec<&str> { s.units[u].codes() };
@@ -1263,13 +1293,19 @@ impl<'a> Coder<'a> {
         // Default actors.
         let mut src_codes: Vec<(String, String)> = source.map(|u| member_codes(&s.units[u])).unwrap_or_default();
         let mut tgt_codes: Vec<(String, String)> = target.map(|u| member_codes(&s.units[u])).unwrap_or_default();
+        if split_compound && source == target && src_codes.len() > 1 {
+            // A compound found after the verb: its first actor acts on the others.
+            tgt_codes = src_codes.split_off(1);
+        }
+        let real_before = units_before.iter().any(|&u| !s.units[u].pronoun);
+        let real_after = units_after.iter().any(|&u| !s.units[u].pronoun);
         if let Some(ds) = &self.opts.default_source {
-            if src_codes.is_empty() || (ds.positional && units_before.is_empty() && b.source.is_none()) {
+            if src_codes.is_empty() || (ds.positional && !real_before && b.source.is_none()) {
                 src_codes = vec![(ds.code.clone(), String::new())];
             }
         }
         if let Some(dt) = &self.opts.default_target {
-            if tgt_codes.is_empty() || (dt.positional && units_after.is_empty() && b.target.is_none()) {
+            if tgt_codes.is_empty() || (dt.positional && !real_after && b.target.is_none()) {
                 tgt_codes = vec![(dt.code.clone(), String::new())];
             }
         }
@@ -1307,7 +1343,8 @@ impl<'a> Coder<'a> {
                 t.steps.push(w);
             }
         }
-        Some(Found { events, dominant, source_unit: source })
+        let subject = if passive { target } else { source };
+        Some(Found { events, dominant, subordinate: false, source_unit: subject })
     }
 }
 
@@ -1353,6 +1390,8 @@ fn add_agent(actor: &str, agent: &str, prefix: bool, former: bool) -> String {
 struct Found {
     events: Vec<Event>,
     dominant: bool,
+    subordinate: bool,
+    /// The grammatical subject: the source of later verbs.
     source_unit: Option<usize>,
 }
 

@@ -117,7 +117,7 @@ pub fn tokenize(text: &str) -> Vec<Token> {
             continue;
         }
         let sep = match c {
-            '?' | '!' | '-' | '(' | ')' | '[' | ']' | ':' | '\u{2013}' | '\u{2014}' | '*' | '<' | '>' | '|' => true,
+            '?' | '!' | '-' | '_' | '(' | ')' | '[' | ']' | ':' | '\u{2013}' | '\u{2014}' | '*' | '<' | '>' | '|' => true,
             c if c.is_whitespace() => true,
             _ => false,
         };

@@ -69,7 +69,8 @@ impl Project {
         let mut b = DictBuilder::new();
         self.dict_files().load_into(&mut b).map_err(|e| e.to_string())?;
         let dict = b.build();
-        let mut opts = Options::default();
+        // TABARI's own default: sentences under eight words are not coded.
+        let mut opts = Options { minimum_words: 8, ..Options::default() };
         if let Some(o) = &self.options {
             opts.read(&read_text(o).map_err(|e| e.to_string())?);
         }
@@ -154,13 +155,14 @@ pub fn blocks(comment: &str) -> Vec<String> {
     let mut i = 0;
     while let Some(off) = comment[i..].find('{') {
         let start = i + off;
-        let Some(len) = comment[start..].find('}') else { break };
+        // An unclosed block runs to the end of the comment.
+        let len = comment[start..].find('}').unwrap_or(comment.len() - start);
         let inner = comment[start + 1..start + len].trim().to_string();
         let disabled = start > 0 && b[start - 1] == b'-';
         if !disabled && !inner.is_empty() {
             out.push(inner);
         }
-        i = start + len + 1;
+        i = (start + len + 1).min(comment.len());
     }
     out
 }
