@@ -915,8 +915,8 @@ impl<'a> Coder<'a> {
             let before: Vec<&Unit> = s.units.iter().filter(|u| u.end <= p).collect();
             let referent: Option<(Vec<ActorRef>, bool)> = match w {
                 "HE" | "SHE" | "IT" | "HIM" => before.first().map(|u| (u.members.clone(), u.compound)),
-                // The nearest actor before the pronoun (the last member of a compound).
-                "ITS" | "HIS" | "HER" => before.last().and_then(|u| u.members.last()).map(|m| (vec![m.clone()], false)),
+                // The first actor of the sentence (the last member when it is a compound).
+                "ITS" | "HIS" | "HER" => before.first().and_then(|u| u.members.last()).map(|m| (vec![m.clone()], false)),
                 _ => before.iter().find(|u| u.compound).or(before.first()).map(|u| (u.members.clone(), u.compound)),
             };
             if let Some((members, compound)) = referent {
@@ -1264,7 +1264,7 @@ impl<'a> Coder<'a> {
             let _ = first_unit_in_clause;
             if source.is_some() {
                 why.push("source: the first actor before the verb".into());
-            } else if b.target.is_none() {
+            } else if b.target.is_none() && !self.opts.default_source.as_ref().is_some_and(|d| d.positional) {
                 // TABARI is greedy: with no actor before the verb, the first actor after it.
                 source = units_after.iter().copied().find(|&u| !s.units[u].pronoun);
                 split_compound = source.is_some_and(|u| s.units[u].compound);
