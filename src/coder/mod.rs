@@ -64,6 +64,9 @@ pub struct Coded {
     pub events: Vec<Event>,
     /// How they were found, when a trace was requested.
     pub trace: Option<Trace>,
+    /// The code of the first actor named in the sentence (without agents), which a
+    /// pronoun opening the next sentence can stand for.
+    pub lead_actor: Option<String>,
 }
 
 /// A record of how a sentence was read, for `dyad explain`.
@@ -139,6 +142,8 @@ struct Span {
 struct ActorRef {
     codes: Vec<String>,
     text: String,
+    /// The first code as the dictionary gives it, before agents are added.
+    base: String,
 }
 
 /// An actor in the sentence: a single actor, an actor with agents, a compound, or a
@@ -298,6 +303,17 @@ impl<'a> Coder<'a> {
 
     /// Codes one sentence, optionally recording a trace.
     pub fn code_with(&self, sentence: &str, date: Date, want_trace: bool) -> Coded {
+        self.code_full(sentence, date, want_trace, None)
+    }
+
+    /// Codes one sentence; `forward` is the lead actor of the previous sentence of the
+    /// same story, which a pronoun opening this sentence stands for.
+    pub fn code_full(&self, sentence: &str, date: Date, want_trace: bool, forward: Option<&str>) -> Coded {
+        self.code_inner(sentence, date, want_trace, forward)
+    }
+
+    fn code_inner(&self, sentence: &str, date: Date, want_trace: bool, forward: Option<&str>) -> Coded {
+        let lead: Option<String> = None;
         let mut trace = want_trace.then(Trace::default);
         let tokens = text::tokenize(sentence);
         let mut tokens = tokens;
@@ -308,7 +324,7 @@ impl<'a> Coder<'a> {
             }
         }
         if self.opts.minimum_words > 0 && tokens.len() < self.opts.minimum_words {
-            return Coded { status: Status::TooShort, events: Vec::new(), trace };
+            return Coded { status: Status::TooShort, events: Vec::new(), trace, lead_actor: lead.clone() };
         }
         let all_caps = text::is_all_caps(sentence);
         let toks: Vec<Tok> = tokens.iter().map(|t| analyse_token(self.dict, t)).collect();
@@ -327,15 +343,16 @@ impl<'a> Coder<'a> {
         };
         // Discards first: they end all processing.
         if let Some((story, phrase)) = self.find_discard(&s) {
-            return Coded { status: Status::Discard { story, phrase }, events: Vec::new(), trace };
+            return Coded { status: Status::Discard { story, phrase }, events: Vec::new(), trace, lead_actor: None };
         }
         match self.tag(&mut s, date, trace.as_mut()) {
             Ok(()) => {}
-            Err(status) => return Coded { status, events: Vec::new(), trace },
+            Err(status) => return Coded { status, events: Vec::new(), trace, lead_actor: None },
         }
         self.build_units(&mut s, date);
+        let lead: Option<String> = s.units.first().and_then(|u| u.members.first()).map(|m| m.base.clone());
         self.find_compounds(&mut s);
-        self.resolve_pronouns(&mut s);
+        self.resolve_pronouns(&mut s, forward);
         let comma_deleted = self.delete_comma_clauses(&mut s);
         let clauses = self.clauses(&s);
         if let Some(t) = trace.as_mut() {
@@ -344,17 +361,17 @@ impl<'a> Coder<'a> {
             t.deleted = (0..n).filter(|&i| s.deleted[i]).collect();
         }
         if let Some(reason) = self.complexity(&s, comma_deleted) {
-            return Coded { status: Status::Complex(reason), events: Vec::new(), trace };
+            return Coded { status: Status::Complex(reason), events: Vec::new(), trace, lead_actor: lead.clone() };
         }
         let (status, mut events) = self.code_clauses(&s, &clauses, date, trace.as_mut());
         if status != Status::Coded {
-            return Coded { status, events: Vec::new(), trace };
+            return Coded { status, events: Vec::new(), trace, lead_actor: lead.clone() };
         }
         if events.is_empty() {
             if self.opts.complex.no_event {
-                return Coded { status: Status::Complex("no event".into()), events, trace };
+                return Coded { status: Status::Complex("no event".into()), events, trace, lead_actor: lead.clone() };
             }
-            return Coded { status: Status::NoEvent, events, trace };
+            return Coded { status: Status::NoEvent, events, trace, lead_actor: lead.clone() };
         }
         let issues = self.issues(&s);
         let attribution = s.spans.iter().find_map(|sp| match sp.kind {
@@ -365,7 +382,7 @@ impl<'a> Coder<'a> {
             e.issues = issues.clone();
             e.attribution = attribution.clone();
         }
-        Coded { status: Status::Coded, events, trace }
+        Coded { status: Status::Coded, events, trace, lead_actor: lead.clone() }
     }
 
     fn find_discard(&self, s: &Sentence) -> Option<(bool, String)> {
@@ -613,7 +630,7 @@ impl<'a> Coder<'a> {
                     s.units.push(Unit {
                         start: sp.start,
                         end: sp.end,
-                        members: vec![ActorRef { codes: codes.clone(), text }],
+                        members: vec![ActorRef { codes: codes.clone(), text, base: codes[0].clone() }],
                         compound: codes.len() > 1,
                         pronoun: false,
                     });
@@ -707,7 +724,7 @@ impl<'a> Coder<'a> {
                     s.units.push(Unit {
                         start: sp.start,
                         end: sp.end,
-                        members: vec![ActorRef { codes: vec![code], text: agent_text }],
+                        members: vec![ActorRef { codes: vec![code.clone()], text: agent_text, base: code }],
                         compound: false,
                         pronoun: false,
                     });
@@ -904,7 +921,7 @@ impl<'a> Coder<'a> {
     /// Pronouns stand for earlier actors: HE/SHE/IT the first actor of the sentence,
     /// ITS/HIS/HER the nearest actor before, THEY/THEM/THEIR the first compound (or
     /// the first actor).
-    fn resolve_pronouns(&self, s: &mut Sentence) {
+    fn resolve_pronouns(&self, s: &mut Sentence, forward: Option<&str>) {
         let n = s.toks.len();
         let mut added = Vec::new();
         for p in 0..n {
@@ -913,6 +930,19 @@ impl<'a> Coder<'a> {
             }
             let w = s.toks[p].text.as_str();
             let before: Vec<&Unit> = s.units.iter().filter(|u| u.end <= p).collect();
+            if before.is_empty() {
+                // A pronoun before any actor stands for the previous sentence's lead actor.
+                if let Some(f) = forward {
+                    added.push(Unit {
+                        start: p,
+                        end: p + 1,
+                        members: vec![ActorRef { codes: vec![f.to_string()], text: w.to_string(), base: f.to_string() }],
+                        compound: false,
+                        pronoun: true,
+                    });
+                }
+                continue;
+            }
             let referent: Option<(Vec<ActorRef>, bool)> = match w {
                 "HE" | "SHE" | "IT" | "HIM" => before.first().map(|u| (u.members.clone(), u.compound)),
                 // The first actor of the sentence (the last member when it is a compound).
@@ -1297,7 +1327,7 @@ impl<'a> Coder<'a> {
             // A compound found after the verb: its first actor acts on the others.
             tgt_codes = src_codes.split_off(1);
         }
-        let real_before = units_before.iter().any(|&u| !s.units[u].pronoun);
+        let real_before = !units_before.is_empty();
         let real_after = units_after.iter().any(|&u| !s.units[u].pronoun);
         if let Some(ds) = &self.opts.default_source {
             if src_codes.is_empty() || (ds.positional && !real_before && b.source.is_none()) {

@@ -107,6 +107,8 @@ pub struct Options {
     pub require_dyad: bool,
     /// Cap on words per sentence; longer sentences are cut with a warning.
     pub max_words: usize,
+    /// TABARI `FORWARD:` sequence format (pronouns refer back across records), unless OFF.
+    pub forward: Option<String>,
 }
 
 impl Default for Options {
@@ -125,6 +127,7 @@ impl Default for Options {
             fbis: false,
             require_dyad: true,
             max_words: 500,
+            forward: None,
         }
     }
 }
@@ -241,7 +244,14 @@ impl Options {
                 true
             }
             "SET" => self.apply_set(rest),
-            "LABE" | "OUTP" | "FORW" | "NONE" | "ISSU" => true,
+            "FORW" => {
+                let mut parts = rest.split_whitespace();
+                let fmt = parts.next().unwrap_or("").to_string();
+                let off = parts.any(|p| p == "OFF");
+                self.forward = if off || fmt.is_empty() { None } else { Some(fmt) };
+                true
+            }
+            "LABE" | "OUTP" | "NONE" | "ISSU" => true,
             _ => false,
         }
     }

@@ -93,6 +93,8 @@ pub struct Record {
     pub comment: String,
     /// Line of the header.
     pub line: usize,
+    /// The header after the date (TABARI's idinfo), blanks included.
+    pub idinfo: String,
 }
 
 /// Splits a TABARI text file into records: a header line `YYMMDD ID` and the lines
@@ -107,7 +109,15 @@ pub fn read_records(text: &str, yyyy: bool) -> Vec<Record> {
             }
             let d = if yyyy && date.len() == 8 { Date::parse_yyyymmdd(date) } else { Date::parse_compact(date) };
             cur = Some((
-                Record { date: d, date_text: date.to_string(), id: id.to_string(), text: String::new(), comment: String::new(), line: n as usize },
+                Record {
+                    date: d,
+                    date_text: date.to_string(),
+                    id: id.to_string(),
+                    text: String::new(),
+                    comment: String::new(),
+                    line: n as usize,
+                    idinfo: line.trim_end()[date.len()..].to_string(),
+                },
                 String::new(),
             ));
             continue;
@@ -121,6 +131,23 @@ pub fn read_records(text: &str, yyyy: bool) -> Vec<Record> {
         out.push(finish(r, body));
     }
     out
+}
+
+/// Story and sentence numbers of an idinfo string by a FORWARD format such as
+/// `^^*****NNN*SSS` (`^` a leading blank, `*` any character, `N` story, `S` sentence).
+pub fn sequence(format: &str, idinfo: &str) -> Option<(String, u32)> {
+    let chars: Vec<char> = idinfo.chars().collect();
+    let mut story = String::new();
+    let mut sent = String::new();
+    for (i, f) in format.chars().enumerate() {
+        let c = *chars.get(i)?;
+        match f {
+            'N' => story.push(c),
+            'S' => sent.push(c),
+            _ => {}
+        }
+    }
+    Some((story, sent.trim().parse().unwrap_or(0)))
 }
 
 fn header(line: &str) -> Option<(&str, &str)> {
@@ -172,6 +199,7 @@ pub fn run(project: &Path) -> Result<Summary, String> {
     let proj = read_project(project)?;
     let (dict, mut opts) = proj.load()?;
     let mut summary = Summary::default();
+    let mut prev: Option<(String, u32, Option<String>)> = None;
     for tf in &proj.texts {
         let text = read_text(tf).map_err(|e| e.to_string())?;
         for rec in read_records(&text, opts.yyyy) {
@@ -210,7 +238,13 @@ pub fn run(project: &Path) -> Result<Summary, String> {
                 continue;
             };
             let coder = Coder::new(&dict, &opts);
-            let coded = coder.code(&rec.text, date);
+            let seq = opts.forward.as_deref().and_then(|f| sequence(f, &rec.idinfo));
+            let forward = match (&seq, &prev) {
+                (Some((story, sent)), Some((pstory, psent, Some(lead)))) if story == pstory && *sent == psent + 1 => Some(lead.clone()),
+                _ => None,
+            };
+            let coded = coder.code_full(&rec.text, date, false, forward.as_deref());
+            prev = seq.map(|(st, se)| (st, se, coded.lead_actor.clone()));
             let got = observed(&coded.status, &coded.events);
             let incomplete = rec.comment.contains("aren't complete") || rec.comment.contains("incomplete lists");
             let passed = agrees(&expected, &got, incomplete);
