@@ -107,7 +107,8 @@ pub fn read_records(text: &str, yyyy: bool) -> Vec<Record> {
             if let Some((r, body)) = cur.take() {
                 out.push(finish(r, body));
             }
-            let d = if yyyy && date.len() == 8 { Date::parse_yyyymmdd(date) } else { Date::parse_compact(date) };
+            // TABARI reads the first six (eight with YYYY) digits as the date.
+            let d = if yyyy && date.len() >= 8 { Date::parse_yyyymmdd(&date[..8]) } else { Date::parse_yymmdd(&date[..6]) };
             cur = Some((
                 Record {
                     date: d,
@@ -154,7 +155,7 @@ fn header(line: &str) -> Option<(&str, &str)> {
     let mut it = line.split_whitespace();
     let date = it.next()?;
     let id = it.next()?;
-    let ok_date = (date.len() == 6 || date.len() == 8) && date.bytes().all(|b| b.is_ascii_digit());
+    let ok_date = date.len() >= 6 && date.bytes().all(|b| b.is_ascii_digit());
     if !ok_date || !line.starts_with(|c: char| c.is_ascii_digit()) {
         return None;
     }
@@ -233,7 +234,8 @@ pub fn run(project: &Path) -> Result<Summary, String> {
                 }
                 continue;
             };
-            let Some(date) = rec.date else {
+            let date = if opts.yyyy && rec.date_text.len() >= 8 { Date::parse_yyyymmdd(&rec.date_text[..8]) } else { rec.date };
+            let Some(date) = date else {
                 summary.skipped.push((rec.id.clone(), "invalid date".into()));
                 continue;
             };
