@@ -667,8 +667,11 @@ impl<'a> Coder<'a> {
             if sp.end < n {
                 target = span_unit(s, sp.end);
             }
-            if sp.start > 0 {
-                let before = unit_ending_at(s, sp.start - 1);
+            // "Arnor former security officials": FORMER between actor and agent.
+            let former_between = sp.start > 1 && s.toks[sp.start - 1].text == "FORMER";
+            let back = if former_between { sp.start - 1 } else { sp.start };
+            if back > 0 {
+                let before = unit_ending_at(s, back - 1);
                 if target.is_none() {
                     target = before;
                 } else {
@@ -1284,6 +1287,15 @@ impl<'a> Coder<'a> {
             why.push("passive voice: the actor after BY is the source".into());
         }
         let mut split_compound = false;
+        if let (None, Some(t)) = (source, b.target.filter(|_| !passive)) {
+            // The pattern set the target: the source is the first actor with another code.
+            let tcodes = s.units[t].codes();
+            let other = |u: &usize| *u != t && s.units[*u].codes() != tcodes;
+            source = units_before.iter().copied().find(other).or_else(|| units_after.iter().copied().find(other));
+            if source.is_some() {
+                why.push("source: the first actor with a code other than the pattern's target".into());
+            }
+        }
         if source.is_none() && !passive {
             // The clause's source, or the first actor before the verb.
             source = match (clause_source, units_before.first()) {

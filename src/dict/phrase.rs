@@ -124,7 +124,9 @@ pub fn pieces(text: &str) -> Vec<Piece> {
 
 /// The link a separator run expresses.
 pub fn link_of(sep: &str) -> Link {
-    if sep.contains('_') || sep.contains('~') {
+    // `WORD_ NEXT` (underscore, then a blank) makes WORD exact but lets other words
+    // come between; only an unbroken `_` or `~` joins.
+    if (sep.contains('_') || sep.contains('~')) && !sep.contains([' ', '\t']) {
         Link::Adjacent
     } else {
         Link::Gap
