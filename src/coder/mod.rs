@@ -824,7 +824,7 @@ impl<'a> Coder<'a> {
                     break;
                 }
                 let t = &s.toks[end].text;
-                if s.tags[end] == Tag::Conj && (t == "AND" || t == "OR") {
+                if s.tags[end] == Tag::Conj && (t == "AND" || t == "OR" || t == "NOR") {
                     if let Some(next) = unit_after(s, end + 1) {
                         group.push(next);
                         seps.push(end);
@@ -1127,11 +1127,22 @@ impl<'a> Coder<'a> {
                 let mut result: Option<(EventCode, Binding, Option<&Pattern>)> = None;
                 let groups = std::iter::once(verb.group).chain(verb.extra_groups.iter().copied());
                 let mut pats: Vec<&Pattern> = groups.flat_map(|g| d.pattern_groups[g as usize].iter()).collect();
-                pats.sort_by(|a, b| b.weight.cmp(&a.weight));
+                if !verb.extra_groups.is_empty() {
+                    pats.sort_by(|a, b| b.weight.cmp(&a.weight));
+                }
+                // Longest first; a match through alternatives counts only the letters it
+                // actually matched, so longer patterns are still tried after it.
+                let mut best_weight = 0;
                 for pat in pats {
-                    if let Some(b) = ctx.match_pattern(pat, d) {
-                        result = Some((pat.code.clone(), b, Some(pat)));
+                    if result.is_some() && pat.weight <= best_weight {
                         break;
+                    }
+                    if let Some(b) = ctx.match_pattern(pat, d) {
+                        let actual = pat.weight - max_alt_weight(&pat.lower, d) - max_alt_weight(&pat.upper, d) + b.alt_chars;
+                        if result.is_none() || actual > best_weight {
+                            best_weight = actual;
+                            result = Some((pat.code.clone(), b, Some(pat)));
+                        }
                     }
                 }
                 let (code, binding, pat) = result.unwrap_or((verb.code.clone(), Binding::default(), None));
@@ -1443,6 +1454,31 @@ struct Binding {
     target: Option<usize>,
     compound: Option<usize>,
     words: Vec<usize>,
+    /// Letters of the alternatives that matched.
+    alt_chars: usize,
+}
+
+/// Letters and digits of the words of a sequence of items.
+fn items_weight(items: &[Item], d: &Dictionaries) -> usize {
+    items
+        .iter()
+        .map(|it| match &it.elem {
+            Elem::Word(w) => d.vocab.get(w.id).chars().filter(|c| c.is_alphanumeric()).count(),
+            Elem::Alt(alts) => alts.iter().map(|a| items_weight(a, d)).max().unwrap_or(0),
+            _ => 0,
+        })
+        .sum()
+}
+
+/// The weight that alternatives add to a pattern's length: their longest branch.
+fn max_alt_weight(items: &[Item], d: &Dictionaries) -> usize {
+    items
+        .iter()
+        .map(|it| match &it.elem {
+            Elem::Alt(alts) => alts.iter().map(|a| items_weight(a, d)).max().unwrap_or(0),
+            _ => 0,
+        })
+        .sum()
 }
 
 struct MatchCtx<'s> {
@@ -1652,6 +1688,7 @@ impl MatchCtx<'_> {
                         if let Some(e) = got {
                             if !ends.contains(&e) {
                                 ends.push(e);
+                                tmp.alt_chars += items_weight(alt, d);
                                 *b = tmp;
                             }
                         }
