@@ -352,8 +352,8 @@ impl<'a> Coder<'a> {
         self.build_units(&mut s, date);
         let lead: Option<String> = s.units.first().and_then(|u| u.members.first()).map(|m| m.base.clone());
         self.find_compounds(&mut s);
-        self.resolve_pronouns(&mut s, forward);
         let comma_deleted = self.delete_comma_clauses(&mut s);
+        self.resolve_pronouns(&mut s, forward);
         let clauses = self.clauses(&s);
         if let Some(t) = trace.as_mut() {
             t.tokens = s.toks.iter().zip(&s.tags).map(|(k, g)| (k.text.clone(), format!("{g:?}").to_lowercase())).collect();
@@ -932,7 +932,10 @@ impl<'a> Coder<'a> {
                 continue;
             }
             let w = s.toks[p].text.as_str();
-            let before: Vec<&Unit> = s.units.iter().filter(|u| u.end <= p).collect();
+            if s.deleted[p] {
+                continue;
+            }
+            let before: Vec<&Unit> = s.units.iter().filter(|u| u.end <= p && !s.deleted[u.start]).collect();
             if before.is_empty() {
                 // A pronoun before any actor stands for the previous sentence's lead actor.
                 if let Some(f) = forward {
@@ -1396,7 +1399,11 @@ impl<'a> Coder<'a> {
                 t.steps.push(w);
             }
         }
-        let subject = if passive { target } else { source };
+        // The grammatical subject (the actor written first) is the source of later verbs.
+        let subject = match (source, target) {
+            (Some(a), Some(t)) if passive || s.units[t].start < s.units[a].start => Some(t),
+            _ => source,
+        };
         Some(Found { events, dominant, subordinate: false, source_unit: subject })
     }
 }
