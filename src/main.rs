@@ -19,6 +19,19 @@ fn main() -> ExitCode {
             Err(e) => eprintln!("{e}"),
         }
     }
+    if args.len() >= 5 && args[1] == "validate" && args[2] == "petrarch" {
+        match dyad::validate::petrarch::run(std::path::Path::new(&args[3]), std::path::Path::new(&args[4])) {
+            Ok(s) => {
+                for r in &s.results {
+                    if !r.passed {
+                        println!("{}: expected {} got {}", r.id, dyad::validate::show(&r.expected), dyad::validate::show(&r.got));
+                    }
+                }
+                println!("{} passed, {} failed, {} skipped", s.passed, s.failed, s.skipped.len());
+            }
+            Err(e) => eprintln!("{e}"),
+        }
+    }
     ExitCode::SUCCESS
 }
 

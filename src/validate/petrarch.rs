@@ -1,1 +1,267 @@
-//! The PETRARCH unit-test records (XML).
+//! The PETRARCH unit-test records: an XML file of `<Sentence>` records with expected
+//! `<EventCoding>`s, `<Config>` records that change options, and an `<Environment>`
+//! naming the dictionaries. The `<Parse>` trees are ignored: dyad codes the raw text.
+
+use super::{agrees, observed, Expect, RecordResult, Summary};
+use crate::coder::{Coder, Options};
+use crate::date::Date;
+use crate::dict::load::{read_text, DictFiles};
+use crate::dict::Dictionaries;
+use quick_xml::events::Event as XmlEvent;
+use quick_xml::Reader;
+use std::path::{Path, PathBuf};
+
+/// One `<Sentence>` record.
+#[derive(Clone, Debug, Default)]
+pub struct Record {
+    /// `id` attribute.
+    pub id: String,
+    /// `date` attribute.
+    pub date: String,
+    /// `category` attribute.
+    pub category: String,
+    /// The `<Text>`.
+    pub text: String,
+    /// Expected events.
+    pub events: Vec<(String, String, String)>,
+    /// `<EventCoding noevents="True">`.
+    pub noevents: bool,
+    /// A `<Skip>` element is present.
+    pub skip: bool,
+    /// Options changed before this record.
+    pub config: Vec<(String, String)>,
+}
+
+/// The parsed file: environment and records.
+#[derive(Clone, Debug, Default)]
+pub struct Suite {
+    /// Dictionary files named in `<Environment>`.
+    pub verbs: Vec<String>,
+    /// Actor files.
+    pub actors: Vec<String>,
+    /// Agent files.
+    pub agents: Vec<String>,
+    /// Discard files.
+    pub discards: Vec<String>,
+    /// Categories to evaluate (`<Include>`); empty means all.
+    pub include: Vec<String>,
+    /// The records in order.
+    pub records: Vec<Record>,
+}
+
+fn attr(e: &quick_xml::events::BytesStart, name: &str) -> Option<String> {
+    e.attributes().flatten().find(|a| a.key.as_ref() == name.as_bytes()).map(|a| {
+        a.decode_and_unescape_value(quick_xml::encoding::Decoder {}.clone())
+            .map(|v| v.to_string())
+            .unwrap_or_else(|_| String::from_utf8_lossy(&a.value).to_string())
+    })
+}
+
+/// Parses the records file; errors carry the byte position.
+pub fn parse(xml: &str) -> Result<Suite, String> {
+    let mut reader = Reader::from_str(xml);
+    let mut suite = Suite::default();
+    let mut pending_config: Vec<(String, String)> = Vec::new();
+    let mut cur: Option<Record> = None;
+    let mut path: Vec<String> = Vec::new();
+    let mut text_buf = String::new();
+    loop {
+        let ev = reader.read_event().map_err(|e| format!("XML error at byte {}: {e}", reader.buffer_position()))?;
+        match ev {
+            XmlEvent::Start(e) | XmlEvent::Empty(e) => {
+                let name = String::from_utf8_lossy(e.name().as_ref()).to_string();
+                match name.as_str() {
+                    "Sentence" => {
+                        cur = Some(Record {
+                            id: attr(&e, "id").unwrap_or_default(),
+                            date: attr(&e, "date").unwrap_or_default(),
+                            category: attr(&e, "category").unwrap_or_default(),
+                            config: std::mem::take(&mut pending_config),
+                            ..Default::default()
+                        });
+                    }
+                    "EventCoding" => {
+                        if let Some(r) = cur.as_mut() {
+                            if attr(&e, "noevents").is_some_and(|v| v.trim().eq_ignore_ascii_case("true")) {
+                                r.noevents = true;
+                            } else {
+                                r.events.push((
+                                    attr(&e, "sourcecode").unwrap_or_default(),
+                                    attr(&e, "targetcode").unwrap_or_default(),
+                                    attr(&e, "eventcode").unwrap_or_default(),
+                                ));
+                            }
+                        }
+                    }
+                    "Skip" => {
+                        if let Some(r) = cur.as_mut() {
+                            r.skip = true;
+                        }
+                    }
+                    "Config" => {
+                        let kv = (attr(&e, "option").unwrap_or_default(), attr(&e, "value").unwrap_or_default());
+                        match cur.as_mut() {
+                            Some(r) => r.config.push(kv),
+                            None => pending_config.push(kv),
+                        }
+                    }
+                    _ => {}
+                }
+                if matches!(ev_kind_is_start(&name), true) {
+                    path.push(name);
+                    text_buf.clear();
+                }
+            }
+            XmlEvent::Text(t) => {
+                let s = t.unescape().map(|c| c.to_string()).unwrap_or_else(|_| String::from_utf8_lossy(&t).to_string());
+                text_buf.push_str(&s);
+            }
+            XmlEvent::CData(t) => text_buf.push_str(&String::from_utf8_lossy(&t)),
+            XmlEvent::End(e) => {
+                let name = String::from_utf8_lossy(e.name().as_ref()).to_string();
+                let content = text_buf.trim().to_string();
+                match name.as_str() {
+                    "Text" => {
+                        if let Some(r) = cur.as_mut() {
+                            r.text = content.split_whitespace().collect::<Vec<_>>().join(" ");
+                        }
+                    }
+                    "Verbfile" => suite.verbs.push(content),
+                    "Actorfile" => suite.actors.push(content),
+                    "Agentfile" => suite.agents.push(content),
+                    "Discardfile" => suite.discards.push(content),
+                    "Include" => suite.include = content.split_whitespace().map(str::to_string).collect(),
+                    "Sentence" => {
+                        if let Some(r) = cur.take() {
+                            suite.records.push(r);
+                        }
+                    }
+                    _ => {}
+                }
+                path.pop();
+                text_buf.clear();
+            }
+            XmlEvent::Eof => break,
+            _ => {}
+        }
+    }
+    Ok(suite)
+}
+
+fn ev_kind_is_start(name: &str) -> bool {
+    matches!(name, "Text" | "Verbfile" | "Actorfile" | "Agentfile" | "Discardfile" | "Include" | "Sentence" | "Parse" | "Environment" | "Sentences" | "Validation")
+}
+
+/// Applies a PETRARCH `<Config>` option to coder options.
+pub fn apply_config(opts: &mut Options, key: &str, value: &str) {
+    let truth = value.trim().eq_ignore_ascii_case("true");
+    let num = value.trim().parse::<usize>().ok();
+    match key.trim().to_ascii_lowercase().as_str() {
+        "require_dyad" => opts.require_dyad = truth,
+        "comma_min" => opts.comma.min = num.unwrap_or(opts.comma.min),
+        "comma_max" => opts.comma.max = num.unwrap_or(opts.comma.max),
+        "comma_bmin" => opts.comma.bmin = num.unwrap_or(opts.comma.bmin),
+        "comma_bmax" => opts.comma.bmax = num.unwrap_or(opts.comma.bmax),
+        "comma_emin" => opts.comma.emin = num.unwrap_or(opts.comma.emin),
+        "comma_emax" => opts.comma.emax = num.unwrap_or(opts.comma.emax),
+        "code_by_sentence" => {
+            if truth {
+                opts.code_by = crate::coder::CodeBy::Sentence
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Options as PETRARCH-1 sets them by default.
+pub fn petrarch_options() -> Options {
+    let mut o = Options { minimum_words: 0, ..Options::default() };
+    o.comma.min = 2;
+    o.comma.max = 8;
+    o.comma.bmin = 0;
+    o.comma.bmax = 0;
+    o.comma.emin = 2;
+    o.comma.emax = 8;
+    o
+}
+
+/// Loads the dictionaries named by the suite, from `dir`.
+pub fn load(suite: &Suite, dir: &Path) -> Result<Dictionaries, String> {
+    let files = |v: &[String]| -> Vec<PathBuf> { v.iter().map(|f| dir.join(f)).collect() };
+    let df = DictFiles {
+        actors: files(&suite.actors),
+        agents: files(&suite.agents),
+        verbs: files(&suite.verbs),
+        discards: files(&suite.discards),
+        issues: Vec::new(),
+    };
+    df.load().map_err(|e| e.to_string())
+}
+
+/// Runs the records file with dictionaries from `dict_dir`.
+pub fn run(records: &Path, dict_dir: &Path) -> Result<Summary, String> {
+    let xml = read_text(records).map_err(|e| e.to_string())?;
+    let suite = parse(&xml).map_err(|e| format!("{}: {e}", records.display()))?;
+    let dict = load(&suite, dict_dir)?;
+    let mut opts = petrarch_options();
+    let mut summary = Summary::default();
+    for rec in &suite.records {
+        for (k, v) in &rec.config {
+            apply_config(&mut opts, k, v);
+        }
+        if rec.skip {
+            summary.skipped.push((rec.id.clone(), "<Skip> record".into()));
+            continue;
+        }
+        if !suite.include.is_empty() && !suite.include.iter().any(|c| c == &rec.category) {
+            summary.skipped.push((rec.id.clone(), format!("category {} not included", rec.category)));
+            continue;
+        }
+        let Some(date) = Date::parse_any(&rec.date) else {
+            summary.skipped.push((rec.id.clone(), format!("invalid date {:?}", rec.date)));
+            continue;
+        };
+        let expected = if rec.noevents || rec.events.is_empty() { Expect::NoEvent } else { Expect::Events(rec.events.clone()) };
+        let coder = Coder::new(&dict, &opts);
+        let coded = coder.code(&rec.text, date);
+        let got = observed(&coded.status, &coded.events);
+        let got = match got {
+            Expect::Complex | Expect::Discard => Expect::NoEvent,
+            g => g,
+        };
+        let passed = agrees(&expected, &got, false);
+        if passed {
+            summary.passed += 1;
+        } else {
+            summary.failed += 1;
+        }
+        summary.results.push(RecordResult { id: rec.id.clone(), expected, got, passed });
+    }
+    Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_records_and_config() {
+        let xml = r#"<Validation><Environment><Verbfile>v.txt</Verbfile><Include>DEMO</Include></Environment>
+<Sentences><Config option="require_dyad" value="false"></Config>
+<Sentence date="19950101" id="D-1" category="DEMO" valid="true">
+<EventCoding sourcecode="ARN" targetcode="GON" eventcode="064"></EventCoding>
+<Text>
+Arnor restored ties with Gondor.
+</Text><Parse>(ROOT)</Parse></Sentence>
+<Sentence date="19950101" id="D-2" category="DEMO"><Skip></Skip><EventCoding noevents = "True"></EventCoding><Text>x</Text></Sentence>
+</Sentences></Validation>"#;
+        let s = parse(xml).unwrap();
+        assert_eq!(s.verbs, vec!["v.txt"]);
+        assert_eq!(s.records.len(), 2);
+        assert_eq!(s.records[0].text, "Arnor restored ties with Gondor.");
+        assert_eq!(s.records[0].config, vec![("require_dyad".to_string(), "false".to_string())]);
+        assert_eq!(s.records[0].events, vec![("ARN".into(), "GON".into(), "064".into())]);
+        assert!(s.records[1].skip && s.records[1].noevents);
+        assert!(parse("<a><b></a>").is_err());
+    }
+}
