@@ -37,8 +37,15 @@ fn main() -> ExitCode {
 
 #[allow(dead_code)]
 fn trace_cmd(args: &[String]) {
-    let proj = dyad::validate::tabari::read_project(std::path::Path::new(&args[2])).unwrap();
-    let (dict, opts) = proj.load().unwrap();
+    let (dict, opts) = if args[2].ends_with(".xml") {
+        let xml = std::fs::read_to_string(&args[2]).unwrap();
+        let suite = dyad::validate::petrarch::parse(&xml).unwrap();
+        let dir = std::path::Path::new(&args[2]).parent().unwrap().to_path_buf();
+        (dyad::validate::petrarch::load(&suite, &dir).unwrap(), dyad::validate::petrarch::petrarch_options())
+    } else {
+        let proj = dyad::validate::tabari::read_project(std::path::Path::new(&args[2])).unwrap();
+        proj.load().unwrap()
+    };
     let date = dyad::Date::parse_any(&args[4]).unwrap();
     let coder = dyad::Coder::new(&dict, &opts);
     let c = coder.code_with(&args[3], date, true);

@@ -680,7 +680,8 @@ impl<'a> Coder<'a> {
                     also = before;
                 }
             }
-            if target.is_none() && sp.end + 1 < n && matches!(s.toks[sp.end].text.as_str(), "OF" | "IN") {
+            let prep = |w: &str| matches!(w, "OF" | "IN") || (self.opts.petrarch && w == "FROM");
+            if target.is_none() && sp.end + 1 < n && prep(s.toks[sp.end].text.as_str()) {
                 let mut p = sp.end + 1;
                 while p < n && s.tags[p] == Tag::Det {
                     p += 1;
@@ -722,8 +723,14 @@ impl<'a> Coder<'a> {
                         s.tags[p] = Tag::Actor;
                     }
                 }
-                None if self.opts.convert_agents => {
-                    let code = if agent.prefix { format!("{}~", agent.code) } else { format!("~{}", agent.code) };
+                None if self.opts.convert_agents || self.opts.petrarch => {
+                    let code = if self.opts.petrarch {
+                        format!("---{}", agent.code)
+                    } else if agent.prefix {
+                        format!("{}~", agent.code)
+                    } else {
+                        format!("~{}", agent.code)
+                    };
                     s.units.push(Unit {
                         start: sp.start,
                         end: sp.end,
@@ -1280,10 +1287,15 @@ impl<'a> Coder<'a> {
         let mut why = Vec::new();
         if let Some(c) = b.compound {
             source = Some(c);
-            target = Some(c);
-            why.push("source and target: the compound named by % in the pattern".to_string());
+            if self.opts.petrarch {
+                why.push("source: the compound named by % in the pattern".to_string());
+            } else {
+                target = Some(c);
+                why.push("source and target: the compound named by % in the pattern".to_string());
+            }
         }
         let designated = b.source.is_some() || b.target.is_some() || b.compound.is_some();
+        let compound_source_only = self.opts.petrarch && b.compound.is_some();
         // Passive voice: WAS/WERE/BEEN one or two words before the verb, BY right after.
         let passive = !designated && {
             let vs = live[verb_start];
@@ -1330,7 +1342,7 @@ impl<'a> Coder<'a> {
             }
         }
         let codes_of = |u: usize| -> Vec<&str> { s.units[u].codes() };
-        if target.is_none() && !passive {
+        if (target.is_none() || compound_source_only) && !passive {
             let src_codes: Vec<&str> = source.map(codes_of).unwrap_or_default();
             let distinct = |u: &usize| source != Some(*u) && codes_of(*u) != src_codes;
             target = units_after.iter().copied().find(distinct);
@@ -1363,6 +1375,15 @@ impl<'a> Coder<'a> {
         if let Some(dt) = &self.opts.default_target {
             if tgt_codes.is_empty() || (dt.positional && !real_after && b.target.is_none()) {
                 tgt_codes = vec![(dt.code.clone(), String::new())];
+            }
+        }
+        if !self.opts.require_dyad && !(src_codes.is_empty() && tgt_codes.is_empty()) {
+            // Without the dyad requirement a missing side is written `---`.
+            if src_codes.is_empty() {
+                src_codes.push(("---".into(), String::new()));
+            }
+            if tgt_codes.is_empty() {
+                tgt_codes.push(("---".into(), String::new()));
             }
         }
         if src_codes.is_empty() || tgt_codes.is_empty() {

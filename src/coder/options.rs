@@ -109,6 +109,9 @@ pub struct Options {
     pub max_words: usize,
     /// TABARI `FORWARD:` sequence format (pronouns refer back across records), unless OFF.
     pub forward: Option<String>,
+    /// PETRARCH rules: an agent with no actor becomes an actor coded `---` plus its
+    /// role; `%` names a compound source; agents also attach through FROM.
+    pub petrarch: bool,
 }
 
 impl Default for Options {
@@ -128,6 +131,7 @@ impl Default for Options {
             require_dyad: true,
             max_words: 500,
             forward: None,
+            petrarch: false,
         }
     }
 }

@@ -251,6 +251,9 @@ pub struct DictBuilder {
     seen_verb: HashMap<Phrase, u32>,
     /// Warn about duplicate entries (TABARI `SET: DUP WARNING`).
     pub dup_warning: bool,
+    /// PETRARCH-1 matching: actor and agent words are whole words (with regular
+    /// endings), never stems, and a space joins words like `_`.
+    pub whole_words: bool,
 }
 
 impl DictBuilder {
@@ -301,9 +304,28 @@ impl DictBuilder {
         p
     }
 
+    /// A noun phrase (actor, agent) under the set's word rules.
+    fn noun_phrase(&mut self, text: &str, loc: &Loc) -> Option<Phrase> {
+        let mut p = self.phrase(text, loc, true)?;
+        if self.whole_words {
+            for w in &mut p.words {
+                if w.mode == phrase::WordMode::Stem {
+                    w.mode = phrase::WordMode::Word;
+                }
+            }
+            if let Some(last) = p.words.last_mut() {
+                last.endings = last.mode == phrase::WordMode::Word;
+            }
+            for l in &mut p.links {
+                *l = phrase::Link::Adjacent;
+            }
+        }
+        Some(p)
+    }
+
     /// Adds an actor phrase.
     pub fn add_actor(&mut self, text: &str, parent: &str, codes: ActorCodes, loc: Loc) {
-        let Some(p) = self.phrase(text, &loc, true) else { return };
+        let Some(p) = self.noun_phrase(text, &loc) else { return };
         if let Some(&prev) = self.seen_actor.get(&p) {
             let prev_loc = self.d.actors[prev as usize].loc.clone();
             if self.d.actors[prev as usize].codes != codes {
@@ -341,7 +363,7 @@ impl DictBuilder {
             self.diag(&loc, Severity::Error, format!("agent code [{c}] has no ~ connector"));
             return;
         };
-        let Some(p) = self.phrase(text, &loc, true) else { return };
+        let Some(p) = self.noun_phrase(text, &loc) else { return };
         let id = self.d.agents.len() as u32;
         self.d.agents.push(Agent {
             text: text.trim().to_string(),

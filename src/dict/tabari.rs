@@ -381,6 +381,9 @@ pub fn read_verbs(b: &mut DictBuilder, file: &str, text: &str) {
             }
             _ => (t.to_string(), None),
         };
+        // PETRARCH marks verbs with particles (CORDON_OFF) with a leading '+'.
+        let head = head.trim_start().trim_start_matches('+').to_string();
+        let forms = forms.map(|f| f.replace('+', " "));
         let (root, blocks) = match split_blocks(&head) {
             Ok(x) => x,
             Err(e) => {

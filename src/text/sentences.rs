@@ -133,7 +133,8 @@ pub fn dateline_len(text: &str) -> usize {
     let head = &text[..pos];
     let agency = head.contains('(') && head.trim_end().ends_with(')');
     let first_word = head.split([',', ' ']).next().unwrap_or("");
-    let place_caps = first_word.len() >= 3 && first_word.chars().all(|c| !c.is_lowercase()) && head.contains(',');
+    let place_caps =
+        first_word.len() >= 3 && first_word.chars().all(|c| !c.is_lowercase()) && (head.contains(',') || head.trim_end().ends_with(':'));
     if (agency || place_caps) && head.split_whitespace().count() <= 8 {
         let mut end = pos + len;
         while end < text.len() && text.as_bytes()[end] == b' ' {

@@ -16,6 +16,10 @@ pub enum Expect {
     Complex,
     /// A discarded sentence (`{###}`).
     Discard,
+    /// A discarded story (PETRARCH `error="storydiscard"`).
+    StoryDiscard,
+    /// The sentence opens with a dateline (PETRARCH `error="dateline"`).
+    Dateline,
 }
 
 /// The outcome of one record.
@@ -48,6 +52,7 @@ pub struct Summary {
 pub fn observed(status: &Status, events: &[crate::coder::Event]) -> Expect {
     match status {
         Status::Complex(_) => Expect::Complex,
+        Status::Discard { story: true, .. } => Expect::StoryDiscard,
         Status::Discard { .. } => Expect::Discard,
         Status::Coded => {
             let mut ev: Vec<(String, String, String)> =
@@ -77,6 +82,7 @@ pub fn agrees(expected: &Expect, got: &Expect, subset: bool) -> bool {
         }
         (Expect::NoEvent, Expect::Events(g)) => g.is_empty(),
         (Expect::Events(e), Expect::NoEvent) => e.is_empty(),
+        (Expect::Discard, Expect::StoryDiscard) => true,
         (a, b) => a == b,
     }
 }
@@ -89,5 +95,7 @@ pub fn show(e: &Expect) -> String {
         Expect::NoEvent => "{---}".into(),
         Expect::Complex => "{+++}".into(),
         Expect::Discard => "{###}".into(),
+        Expect::StoryDiscard => "{### story}".into(),
+        Expect::Dateline => "{dateline}".into(),
     }
 }
