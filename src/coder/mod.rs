@@ -523,6 +523,8 @@ impl<'a> Coder<'a> {
                         });
                     }
                     match v {
+                        // PETRARCH reads `###` and `+++` on actors as plain codes.
+                        ActorValue::Special(Special::Discard | Special::Complex) if self.opts.petrarch => {}
                         ActorValue::Special(Special::Discard) => {
                             return Err(Status::Discard { story: false, phrase: actor.text.clone() })
                         }
@@ -624,7 +626,12 @@ impl<'a> Coder<'a> {
                     continue;
                 }
                 let actor = &d.actors[a as usize];
-                if let ActorValue::Codes(codes) = actor.codes.resolve(date) {
+                let resolved = match actor.codes.resolve(date) {
+                    ActorValue::Special(Special::Discard) if self.opts.petrarch => ActorValue::Codes(vec!["###".into()]),
+                    ActorValue::Special(Special::Complex) if self.opts.petrarch => ActorValue::Codes(vec!["+++".into()]),
+                    v => v.clone(),
+                };
+                if let ActorValue::Codes(codes) = &resolved {
                     let text = sp.positions.iter().map(|&p| s.toks[p].text.as_str()).collect::<Vec<_>>().join(" ");
                     unit_of_span[sid] = Some(s.units.len());
                     s.units.push(Unit {
@@ -806,8 +813,13 @@ impl<'a> Coder<'a> {
             p
         };
         // From position p, skip adjectives/determiners and return the unit starting there.
+        let loose = self.opts.petrarch;
         let unit_after = |s: &Sentence, mut p: usize| -> Option<usize> {
-            while p < n && matches!(s.tags[p], Tag::Adj | Tag::Det) {
+            let mut skipped = 0;
+            while p < n && (matches!(s.tags[p], Tag::Adj | Tag::Det) || (loose && s.tags[p] == Tag::Word && skipped < 3)) {
+                if s.tags[p] == Tag::Word {
+                    skipped += 1;
+                }
                 p += 1;
             }
             if p < n {
@@ -1285,7 +1297,11 @@ impl<'a> Coder<'a> {
         let mut source = b.source;
         let mut target = b.target;
         let mut why = Vec::new();
-        if let Some(c) = b.compound {
+        let compound_after = b.compound.is_some_and(|c| s.units[c].start >= live[verb_start]);
+        if let (Some(c), true) = (b.compound, self.opts.petrarch && compound_after) {
+            target = Some(c);
+            why.push("target: the compound named by % after the verb".to_string());
+        } else if let Some(c) = b.compound {
             source = Some(c);
             if self.opts.petrarch {
                 why.push("source: the compound named by % in the pattern".to_string());
@@ -1295,7 +1311,7 @@ impl<'a> Coder<'a> {
             }
         }
         let designated = b.source.is_some() || b.target.is_some() || b.compound.is_some();
-        let compound_source_only = self.opts.petrarch && b.compound.is_some();
+        let compound_source_only = self.opts.petrarch && b.compound.is_some() && !compound_after;
         // Passive voice: WAS/WERE/BEEN one or two words before the verb, BY right after.
         let passive = !designated && {
             let vs = live[verb_start];

@@ -436,7 +436,11 @@ impl DictBuilder {
             }
         };
         match pattern::parse_pattern(text, &mut self.d.vocab, &self.synset_ids, &self.synset_weights) {
-            Ok((lower, verb_link, upper, weight)) => {
+            Ok((mut lower, verb_link, mut upper, weight)) => {
+                if self.whole_words {
+                    whole_word_items(&mut lower);
+                    whole_word_items(&mut upper);
+                }
                 self.d.pattern_groups[group as usize].push(Pattern {
                     lower,
                     verb_link,
@@ -571,6 +575,24 @@ impl DictBuilder {
         }
         self.d.index = index;
         self.d
+    }
+}
+
+/// PETRARCH-1 reads pattern words as whole words (with regular endings).
+fn whole_word_items(items: &mut [Item]) {
+    for it in items {
+        match &mut it.elem {
+            pattern::Elem::Word(w) if w.mode == phrase::WordMode::Stem => {
+                w.mode = phrase::WordMode::Word;
+                w.endings = true;
+            }
+            pattern::Elem::Alt(alts) => {
+                for a in alts {
+                    whole_word_items(a);
+                }
+            }
+            _ => {}
+        }
     }
 }
 

@@ -57,6 +57,14 @@ impl Phrase {
 /// Canonical upper-case form of dictionary text: hyphens become `_` because the text
 /// side splits hyphenated words, accents are dropped.
 pub fn canonical(text: &str) -> String {
+    // Treebank-style contractions (`DID N'T`) are joined as the text side keeps them.
+    let joined;
+    let text = if text.contains(" N'T") || text.contains(" n't") {
+        joined = text.replace(" N'T", "N'T").replace(" n't", "n't");
+        joined.as_str()
+    } else {
+        text
+    };
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
