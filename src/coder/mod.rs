@@ -1048,7 +1048,8 @@ impl<'a> Coder<'a> {
         let mut out = Vec::new();
         let mut start = 0;
         for i in 0..n {
-            if s.tags[i] == Tag::Conj && !s.bound_conj[i] && !s.deleted[i] && !inside[i] {
+            let comma_break = self.opts.petrarch && s.tags[i] == Tag::Comma && !s.bound_comma[i];
+            if (s.tags[i] == Tag::Conj || comma_break) && !s.bound_conj[i] && !s.deleted[i] && !inside[i] {
                 out.push((start, i));
                 start = i + 1;
             }
@@ -1116,15 +1117,22 @@ impl<'a> Coder<'a> {
         let mut source: Option<usize> = None;
         let mut subordinate_held: Vec<Found> = Vec::new();
         let date = self.time_shift(s, date);
-        'clauses: for (ci, &(cs, ce)) in clauses.iter().enumerate() {
-            let live: Vec<usize> = (cs..ce).filter(|&i| !s.deleted[i]).collect();
+        // PETRARCH codes a clause after a remaining comma on its own ("..., the agency said").
+        let units_of_work: Vec<(Vec<usize>, bool)> = clauses
+            .iter()
+            .map(|&(cs, ce)| {
+                let detached = self.opts.petrarch && cs > 0 && s.tags[cs - 1] == Tag::Comma;
+                ((cs..ce).filter(|&i| !s.deleted[i]).collect(), detached)
+            })
+            .collect();
+        'clauses: for (ci, (live, detached)) in units_of_work.into_iter().enumerate() {
             if live.is_empty() {
                 continue;
             }
             // The source carries over from the previous clause unless an actor opens this one.
             let opener = live.iter().copied().find(|&p| !matches!(s.tags[p], Tag::Det | Tag::Adj));
             let first_unit_in_clause = live.iter().find_map(|&p| s.unit_at[p].filter(|&u| s.units[u].start == p));
-            if ci == 0 {
+            if ci == 0 || detached {
                 source = None;
             } else if let Some(o) = opener {
                 if let Some(u) = s.unit_at[o] {
