@@ -1048,7 +1048,7 @@ impl<'a> Coder<'a> {
         let mut out = Vec::new();
         let mut start = 0;
         for i in 0..n {
-            let comma_break = self.opts.petrarch && s.tags[i] == Tag::Comma && !s.bound_comma[i];
+            let comma_break = self.opts.petrarch && s.tags[i] == Tag::Comma && !s.bound_comma[i] && opens_clause(s, i + 1);
             if (s.tags[i] == Tag::Conj || comma_break) && !s.bound_conj[i] && !s.deleted[i] && !inside[i] {
                 out.push((start, i));
                 start = i + 1;
@@ -1451,6 +1451,23 @@ impl<'a> Coder<'a> {
         };
         Some(Found { events, dominant, subordinate: false, source_unit: subject })
     }
+}
+
+/// Whether the words from `p` open a clause with its own subject: an actor before
+/// any preposition, verb or further punctuation ("..., a senior official said").
+fn opens_clause(s: &Sentence, mut p: usize) -> bool {
+    const PREPOSITIONS: &[&str] = &["WITH", "OF", "IN", "TO", "FOR", "ON", "AT", "FROM", "BY", "AFTER", "BEFORE", "AGAINST", "OVER"];
+    while p < s.toks.len() {
+        if s.unit_at[p].is_some() {
+            return true;
+        }
+        match s.tags[p] {
+            Tag::Verb | Tag::Comma | Tag::Conj => return false,
+            _ if PREPOSITIONS.contains(&s.toks[p].text.as_str()) => return false,
+            _ => p += 1,
+        }
+    }
+    false
 }
 
 fn member_codes(u: &Unit) -> Vec<(String, String)> {
