@@ -2,6 +2,10 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
+    if args.len() >= 3 && args[1] == "load" {
+        load_cmd(&args[2]);
+        return ExitCode::SUCCESS;
+    }
     if args.len() >= 5 && args[1] == "trace" {
         trace_cmd(&args);
         return ExitCode::SUCCESS;
@@ -64,5 +68,16 @@ fn trace_cmd(args: &[String]) {
     println!("{:?}", c.status);
     for e in &c.events {
         println!("  {} {} {} ({} | {} | {})", e.source, e.target, e.code, e.source_text, e.target_text, e.verb_text);
+    }
+}
+
+#[allow(dead_code)]
+fn load_cmd(cfg: &str) {
+    let t = std::time::Instant::now();
+    let (files, _) = dyad::dict::load::DictFiles::from_petrarch_config(std::path::Path::new(cfg)).unwrap();
+    let d = files.load().unwrap();
+    println!("loaded in {:?}: {} actors {} agents {} verbs {} entries, {} diagnostics ({} errors)", t.elapsed(), d.actors.len(), d.agents.len(), d.verbs.len(), d.entries.len(), d.diagnostics.len(), d.errors().count());
+    for e in d.errors().take(15) {
+        println!("{e}");
     }
 }

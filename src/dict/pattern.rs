@@ -101,6 +101,7 @@ fn parse_items(
     while i < ps.len() {
         let p = &ps[i];
         let link = link_of(&p.before);
+        // TABARI gives a synonym set no length of its own (see the `&` arm).
         match p.text.as_str() {
             "{" => {
                 // Collect alternatives up to the matching '}'.
@@ -157,13 +158,28 @@ fn parse_items(
             "%" => items.push(Item { elem: Elem::Compound, link }),
             "^" => items.push(Item { elem: Elem::Skip, link }),
             t if t.starts_with('&') => {
-                let name = t.trim_start_matches('&').trim_end_matches('=');
-                let Some(&id) = synsets.get(name) else {
-                    return Err(format!("unknown synonym set {name}"));
+                // A set name may itself contain `_` (&K_WEAPON): take the longest run of
+                // `_`-joined pieces that names a declared set.
+                let mut name = t.trim_start_matches('&').trim_end_matches('=').to_string();
+                let mut j = i;
+                let mut best: Option<(usize, String)> = synsets.contains_key(name.as_str()).then(|| (i, name.clone()));
+                while j + 1 < ps.len() && ps[j].after == "_" && !matches!(ps[j + 1].text.as_str(), "{" | "|" | "}" | "*" | "$" | "+" | "%" | "^") {
+                    name = format!("{name}_{}", ps[j + 1].text);
+                    j += 1;
+                    if synsets.contains_key(name.as_str()) {
+                        best = Some((j, name.clone()));
+                    }
+                }
+                let Some((end, name)) = best else {
+                    return Err(format!("unknown synonym set &{}", t.trim_start_matches('&')));
                 };
-                // TABARI gives a synonym set no length of its own.
+                let Some(&id) = synsets.get(name.as_str()) else {
+                    return Err(format!("unknown synonym set &{name}"));
+                };
                 let _ = synset_weights;
                 items.push(Item { elem: Elem::Synset(id), link });
+                i = end + 1;
+                continue;
             }
             t => {
                 let (w, mode) = word_mode(t, &p.after);

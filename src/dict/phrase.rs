@@ -133,8 +133,8 @@ pub fn pieces(text: &str) -> Vec<Piece> {
 /// The link a separator run expresses.
 pub fn link_of(sep: &str) -> Link {
     // `WORD_ NEXT` (underscore, then a blank) makes WORD exact but lets other words
-    // come between; only an unbroken `_` or `~` joins.
-    if (sep.contains('_') || sep.contains('~')) && !sep.contains([' ', '\t']) {
+    // come between; `WORD~ NEXT` keeps WORD a stem and joins.
+    if sep.contains('~') || (sep.contains('_') && !sep.contains([' ', '\t'])) {
         Link::Adjacent
     } else {
         Link::Gap

@@ -9,7 +9,7 @@ const ABBREVIATIONS: &[&str] = &[
     "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri",
     "sat", "sun", "inc", "corp", "co", "ltd", "plc", "no", "nos", "vs", "etc", "approx", "dept", "est", "fig", "ft",
     "mt", "ave", "blvd", "rd", "u.s", "u.n", "u.k", "e.u", "u.s.a", "u.a.e", "d.c", "a.m", "p.m", "e.g", "i.e",
-    "mln", "bln", "pct", "dlrs", "yr", "yrs", "vol", "op", "cf", "al",
+    "yr", "yrs", "vol", "op", "cf", "al",
 ];
 
 fn is_abbreviation(word: &str) -> bool {
