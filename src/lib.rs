@@ -7,6 +7,8 @@
 pub mod cameo;
 pub mod coder;
 pub mod date;
+pub mod io;
+pub mod pipeline;
 pub mod dict;
 pub mod text;
 pub mod validate;

@@ -1,6 +1,7 @@
 //! The CAMEO ontology: event codes, names, Goldstein values, quad classes and the
 //! PLOVER mapping, from one table.
 
+mod actors_table;
 mod table;
 
 use std::collections::HashMap;
@@ -98,5 +99,25 @@ mod tests {
         assert_eq!(lookup_nearest("0429").unwrap().code, "042");
         let roots: Vec<&str> = all().iter().filter(|c| c.code.len() == 2).map(|c| c.code).collect();
         assert_eq!(roots.len(), 20);
+    }
+}
+
+/// Actor code facts: country and role codes.
+pub mod actors {
+    use super::actors_table as table;
+
+    /// Whether `code` is a three-letter CAMEO country or region code.
+    pub fn is_country(code: &str) -> bool {
+        table::COUNTRIES.binary_search(&code).is_ok()
+    }
+
+    /// Whether `code` is a three-letter CAMEO role or type code (GOV, MIL, IGO...).
+    pub fn is_role(code: &str) -> bool {
+        table::ROLES.binary_search(&code).is_ok()
+    }
+
+    /// All country codes.
+    pub fn countries() -> &'static [&'static str] {
+        table::COUNTRIES
     }
 }

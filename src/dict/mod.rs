@@ -4,6 +4,7 @@
 //! [`DictBuilder`]; [`DictBuilder::build`] compiles it into [`Dictionaries`], an
 //! immutable value that is `Send + Sync` and shared by every coding thread.
 
+pub mod builtin;
 pub mod code;
 pub mod load;
 pub mod pattern;

@@ -1,0 +1,414 @@
+//! `dyad code`: a news corpus in, an event dataset out.
+
+use super::dicts::{self, DictArgs};
+use anyhow::{bail, Context, Result};
+use dyad::coder::Coder;
+use dyad::date::Date;
+use dyad::io::input::{self, InputFormat, ReadOptions, Record};
+use dyad::io::output::{EventWriter, Layout, OutputFormat, ALL_COLUMNS, DEFAULT_COLUMNS};
+use dyad::pipeline::{self, Done, StoryConfig, StoryOutcome, Summary, Work};
+use std::collections::HashSet;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// What to do with a malformed record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum OnError {
+    /// Report it and go on.
+    Skip,
+    /// Stop the run.
+    Fail,
+}
+
+/// Duplicate filters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Dedup {
+    /// Keep every event.
+    None,
+    /// Drop repeats of (date, source, target, code).
+    OneADay,
+}
+
+/// Arguments of `dyad code`.
+#[derive(Debug, clap::Args)]
+pub struct CodeArgs {
+    /// Input files or folders (walked); `-` or nothing reads standard input.
+    #[arg(value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// Input format; by default guessed from each file's extension (stdin: jsonl).
+    #[arg(long, value_enum)]
+    pub input_format: Option<InputFormat>,
+    /// Field with the story id.
+    #[arg(long, default_value = "id")]
+    pub id_field: String,
+    /// Field with the story date.
+    #[arg(long, default_value = "date")]
+    pub date_field: String,
+    /// Field with the story text.
+    #[arg(long, default_value = "text")]
+    pub text_field: String,
+    /// Field copied into the output (repeatable).
+    #[arg(long = "keep-field", value_name = "NAME")]
+    pub keep_fields: Vec<String>,
+    /// Date for stories that have none (plain-text files without a date in their name).
+    #[arg(long)]
+    pub date: Option<String>,
+    /// Code only the first N sentences of each story (Phoenix codes four).
+    #[arg(long, value_name = "N")]
+    pub max_sentences: Option<usize>,
+    /// Output file (default: standard output). Written to a temporary file and renamed when done.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "csv")]
+    pub output_format: OutputFormat,
+    /// Columns to write, comma-separated (see docs/columns.md).
+    #[arg(long, value_delimiter = ',')]
+    pub columns: Vec<String>,
+    /// Add the sentence text as a last column.
+    #[arg(long)]
+    pub with_text: bool,
+    /// Write the event-file layout of TABARI or PETRARCH instead of columns.
+    #[arg(long, value_enum)]
+    pub layout: Option<Layout>,
+    /// No header row (for streaming through Spark and similar).
+    #[arg(long)]
+    pub no_header: bool,
+    /// Drop duplicate events.
+    #[arg(long, value_enum, default_value = "none")]
+    pub dedup: Dedup,
+    /// Keep events whose source equals their target.
+    #[arg(long)]
+    pub keep_self: bool,
+    /// Require both a source and a target (on by default; `--require-dyad false` keeps `---`).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    pub require_dyad: bool,
+    /// Do not move event dates by "on Monday", "yesterday", ...
+    #[arg(long)]
+    pub no_date_anchoring: bool,
+    /// Worker threads (default: all cores).
+    #[arg(long, short = 'j')]
+    pub threads: Option<usize>,
+    /// What to do with malformed records.
+    #[arg(long, value_enum, default_value = "skip")]
+    pub on_error: OnError,
+    /// Write every rejected record, verbatim, to this file.
+    #[arg(long, value_name = "FILE")]
+    pub rejects: Option<PathBuf>,
+    /// Exit with status 1 when any record was rejected.
+    #[arg(long)]
+    pub strict: bool,
+    /// Reject stories longer than this many bytes.
+    #[arg(long, default_value_t = 10 * 1024 * 1024)]
+    pub max_story_bytes: usize,
+    /// Longer sentences are cut to this many words (with a count in the summary).
+    #[arg(long, default_value_t = 300)]
+    pub max_words: usize,
+    /// No progress bar and no summary.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Dictionaries.
+    #[command(flatten)]
+    pub dicts: DictArgs,
+}
+
+const CHUNK_STORIES: usize = 2048;
+const CHUNK_BYTES: usize = 8 << 20;
+
+/// A file written under a temporary name and renamed into place when complete, so an
+/// interrupted run never leaves a truncated file under the final name.
+pub struct AtomicFile {
+    tmp: PathBuf,
+    dest: PathBuf,
+    file: Option<std::io::BufWriter<std::fs::File>>,
+}
+
+impl AtomicFile {
+    /// Creates the temporary file next to `dest`.
+    pub fn create(dest: &Path) -> Result<AtomicFile> {
+        let dir = dest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
+        let tmp = dir.join(format!(".{name}.dyad-{}.tmp", std::process::id()));
+        let f = std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+        Ok(AtomicFile { tmp, dest: dest.to_path_buf(), file: Some(std::io::BufWriter::with_capacity(1 << 20, f)) })
+    }
+
+    /// Flushes, syncs and renames into place.
+    pub fn commit(mut self) -> Result<()> {
+        let mut f = self.file.take().unwrap();
+        f.flush().with_context(|| format!("cannot write {}", self.dest.display()))?;
+        let f = f.into_inner().map_err(|e| anyhow::anyhow!("cannot write {}: {}", self.dest.display(), e.error()))?;
+        f.sync_all().ok();
+        std::fs::rename(&self.tmp, &self.dest).with_context(|| format!("cannot rename to {}", self.dest.display()))?;
+        Ok(())
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.file.as_mut().unwrap().write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.as_mut().unwrap().flush()
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if self.file.is_some() {
+            // Not committed: remove the partial file.
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// Runs `dyad code`. Returns the exit status.
+pub fn run(args: CodeArgs) -> Result<i32> {
+    let started = Instant::now();
+    let (dict, mut opts) = args.dicts.load()?;
+    dicts::report(&dict, args.quiet, 0);
+    opts.max_words = args.max_words;
+    let default_date = match &args.date {
+        Some(d) => Some(Date::parse_any(d).with_context(|| format!("--date {d:?} is not a date (YYYY-MM-DD)"))?),
+        None => None,
+    };
+    let columns: Vec<String> = if args.columns.is_empty() {
+        let mut c: Vec<String> = DEFAULT_COLUMNS.iter().map(|s| s.to_string()).collect();
+        if args.with_text {
+            c.push("text".into());
+        }
+        c
+    } else {
+        for c in &args.columns {
+            if !ALL_COLUMNS.contains(&c.as_str()) {
+                bail!("unknown column {c:?}; columns are: {}", ALL_COLUMNS.join(", "));
+            }
+        }
+        let mut c = args.columns.clone();
+        if args.with_text && !c.iter().any(|x| x == "text") {
+            c.push("text".into());
+        }
+        c
+    };
+    let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)).max(1);
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
+    let read_opts = ReadOptions {
+        id_field: args.id_field.clone(),
+        date_field: args.date_field.clone(),
+        text_field: args.text_field.clone(),
+        keep_fields: args.keep_fields.clone(),
+        default_date,
+        max_story_bytes: args.max_story_bytes,
+        yyyy: false,
+    };
+    let sources = input::expand_inputs(&args.inputs)?;
+    let cfg = StoryConfig {
+        max_sentences: args.max_sentences,
+        anchor_dates: !args.no_date_anchoring,
+        keep_self: args.keep_self,
+        require_dyad: args.require_dyad,
+        forward_pronouns: true,
+    };
+    opts.require_dyad = opts.require_dyad || args.require_dyad;
+    if !args.require_dyad {
+        opts.require_dyad = false;
+    }
+    let coder = Coder::new(&dict, &opts);
+
+    // Output.
+    let (mut atomic, stdout);
+    let sink: Box<dyn Write> = match &args.output {
+        Some(p) => {
+            atomic = Some(AtomicFile::create(p)?);
+            stdout = None;
+            Box::new(atomic.as_mut().unwrap())
+        }
+        None => {
+            atomic = None;
+            stdout = Some(std::io::stdout().lock());
+            Box::new(std::io::BufWriter::with_capacity(1 << 16, stdout.unwrap()))
+        }
+    };
+    let mut writer = EventWriter::new(sink, args.output_format, args.layout, columns, args.keep_fields.clone());
+    if !args.no_header {
+        writer.header()?;
+    }
+    let mut rejects = match &args.rejects {
+        Some(p) => Some(std::io::BufWriter::new(std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?)),
+        None => None,
+    };
+    let progress = if !args.quiet && std::io::stderr().is_terminal() {
+        let pb = indicatif::ProgressBar::new_spinner();
+        pb.set_style(indicatif::ProgressStyle::with_template("{spinner} {elapsed} {msg}").unwrap());
+        pb.enable_steady_tick(std::time::Duration::from_millis(200));
+        Some(pb)
+    } else {
+        None
+    };
+
+    let mut summary = Summary::default();
+    let mut seen: HashSet<(Date, String, String, String)> = HashSet::new();
+    let mut reject_lines: Vec<String> = Vec::new();
+    let mut failed: Option<String> = None;
+
+    // Reading runs on its own thread, a few chunks ahead of coding.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<Work>, String>>(2);
+    let input_format = args.input_format;
+    std::thread::scope(|scope| -> Result<()> {
+        scope.spawn(move || {
+            let mut chunk: Vec<Work> = Vec::with_capacity(CHUNK_STORIES);
+            let mut bytes = 0usize;
+            for src in sources {
+                let format = input_format.unwrap_or(match &src {
+                    input::Source::Stdin => InputFormat::Jsonl,
+                    input::Source::File(p) => InputFormat::from_path(p),
+                });
+                let records = match input::open(&src, format, &read_opts) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        let _ = tx.send(Err(format!("{}: {e}", src.name())));
+                        return;
+                    }
+                };
+                for r in records {
+                    match r {
+                        Ok(rec) => {
+                            if let Record::Story(s) = &rec {
+                                bytes += s.text.len();
+                            }
+                            chunk.push(rec.into());
+                            if chunk.len() >= CHUNK_STORIES || bytes >= CHUNK_BYTES {
+                                if tx.send(Ok(std::mem::take(&mut chunk))).is_err() {
+                                    return;
+                                }
+                                bytes = 0;
+                            }
+                        }
+                        Err(e) => {
+                            let _ = tx.send(Err(format!("{}: {e}", src.name())));
+                            return;
+                        }
+                    }
+                }
+            }
+            if !chunk.is_empty() {
+                let _ = tx.send(Ok(chunk));
+            }
+        });
+        for msg in rx {
+            let chunk = match msg {
+                Ok(c) => c,
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            };
+            let done = pool.install(|| pipeline::code_chunk(&coder, &cfg, chunk));
+            for d in done {
+                summary.read += 1;
+                match d {
+                    Done::Rejected(r) => {
+                        *summary.rejected.entry(r.reason.to_string()).or_default() += 1;
+                        if !args.quiet {
+                            eprintln!("dyad: {}: {} ({}); record skipped", r.origin, r.detail, r.reason);
+                        }
+                        if let Some(w) = rejects.as_mut() {
+                            writeln!(w, "{}", r.raw)?;
+                        } else {
+                            reject_lines.clear();
+                        }
+                        if args.on_error == OnError::Fail {
+                            failed = Some(format!("{}: {} ({})", r.origin, r.detail, r.reason));
+                            break;
+                        }
+                    }
+                    Done::Story(res, bytes, lossy) => {
+                        summary.bytes += bytes as u64;
+                        summary.sentences += res.sentences as u64;
+                        summary.skipped_sentences += res.skipped_sentences as u64;
+                        if lossy {
+                            summary.lossy += 1;
+                        }
+                        let mut wrote = false;
+                        for row in &res.rows {
+                            if args.dedup == Dedup::OneADay {
+                                let key = (row.event.date, row.event.source.clone(), row.event.target.clone(), row.event.code.clone());
+                                if !seen.insert(key) {
+                                    summary.duplicates += 1;
+                                    continue;
+                                }
+                            }
+                            writer.write(row)?;
+                            summary.events += 1;
+                            wrote = true;
+                        }
+                        match res.outcome {
+                            StoryOutcome::Discarded => summary.discarded += 1,
+                            _ if wrote => summary.coded += 1,
+                            _ => summary.no_event += 1,
+                        }
+                    }
+                }
+            }
+            if failed.is_some() {
+                break;
+            }
+            if let Some(pb) = &progress {
+                let secs = started.elapsed().as_secs_f64().max(1e-9);
+                pb.set_message(format!(
+                    "{} stories, {:.1} MB/s, {} events",
+                    summary.read,
+                    summary.bytes as f64 / 1e6 / secs,
+                    summary.events
+                ));
+            }
+        }
+        Ok(())
+    })?;
+    if let Some(pb) = progress {
+        pb.finish_and_clear();
+    }
+    if let Some(e) = failed {
+        bail!("{e}");
+    }
+    let sink = writer.finish()?;
+    drop(sink);
+    if let Some(a) = atomic {
+        a.commit()?;
+    }
+    if let Some(mut w) = rejects {
+        w.flush()?;
+    }
+    if summary.lossy > 0 && !args.quiet {
+        eprintln!("dyad: warning: {} stories were not valid UTF-8 and were decoded lossily", summary.lossy);
+    }
+    if !args.quiet {
+        let secs = started.elapsed().as_secs_f64();
+        eprintln!(
+            "dyad: {} stories read: {} coded, {} no event, {} discarded, {} rejected{}; {} sentences, {} events{} in {:.2}s ({:.1} MB/s, {} threads, {})",
+            summary.read,
+            summary.coded,
+            summary.no_event,
+            summary.discarded,
+            summary.rejected_total(),
+            if summary.rejected.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", summary.rejected.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join(", "))
+            },
+            summary.sentences,
+            summary.events,
+            if summary.duplicates > 0 { format!(" ({} duplicates dropped)", summary.duplicates) } else { String::new() },
+            secs,
+            summary.bytes as f64 / 1e6 / secs.max(1e-9),
+            threads,
+            args.dicts.describe()
+        );
+    }
+    debug_assert!(summary.balanced());
+    if args.strict && summary.rejected_total() > 0 {
+        return Ok(1);
+    }
+    Ok(0)
+}

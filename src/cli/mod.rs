@@ -1,0 +1,38 @@
+//! The command line: one module per subcommand.
+
+pub mod code;
+pub mod dicts;
+pub mod explain;
+pub mod validate;
+
+use clap::{Parser, Subcommand};
+
+/// dyad: news text in, CAMEO dyadic event data out.
+#[derive(Debug, Parser)]
+#[command(name = "dyad", version, about, long_about = None)]
+pub struct Cli {
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Code a corpus into an event dataset.
+    Code(code::CodeArgs),
+    /// Show how a sentence is read and coded.
+    Explain(explain::ExplainArgs),
+    /// Run a conformance suite of an earlier coder.
+    #[command(subcommand)]
+    Validate(validate::ValidateCmd),
+}
+
+/// Runs the parsed command line; returns the exit status.
+pub fn run(cli: Cli) -> anyhow::Result<i32> {
+    match cli.command {
+        Command::Code(a) => code::run(a),
+        Command::Explain(a) => explain::run(a),
+        Command::Validate(v) => validate::run(v),
+    }
+}

@@ -1,0 +1,4 @@
+//! Input readers and output writers.
+
+pub mod input;
+pub mod output;

@@ -1,0 +1,233 @@
+//! Event writers: CSV, TSV, JSON Lines, and the TABARI and PETRARCH event-file layouts.
+
+use crate::cameo;
+use crate::pipeline::Row;
+use std::io::Write;
+
+/// Output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// Comma-separated values with a header.
+    Csv,
+    /// Tab-separated values with a header.
+    Tsv,
+    /// One JSON object a line.
+    Jsonl,
+}
+
+/// Event-file layouts of earlier coders.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Layout {
+    /// `YYMMDD<TAB>SOURCE<TAB>TARGET<TAB>CODE<TAB>(LABEL)`.
+    Tabari,
+    /// `YYYYMMDD<TAB>SOURCE<TAB>TARGET<TAB>CODE<TAB>STORY-SENTENCE<TAB>ISSUES`.
+    Petrarch,
+}
+
+/// The columns dyad writes by default, in order.
+pub const DEFAULT_COLUMNS: &[&str] = &[
+    "event_id",
+    "story_id",
+    "sentence",
+    "date",
+    "story_date",
+    "source",
+    "source_country",
+    "source_role",
+    "target",
+    "target_country",
+    "target_role",
+    "code",
+    "root_code",
+    "quad_class",
+    "goldstein",
+    "source_text",
+    "target_text",
+    "verb_text",
+];
+
+/// Every column that can be chosen with `--columns`.
+pub const ALL_COLUMNS: &[&str] = &[
+    "event_id",
+    "story_id",
+    "sentence",
+    "date",
+    "story_date",
+    "source",
+    "source_country",
+    "source_role",
+    "target",
+    "target_country",
+    "target_role",
+    "code",
+    "root_code",
+    "quad_class",
+    "goldstein",
+    "event_name",
+    "source_text",
+    "target_text",
+    "verb_text",
+    "issues",
+    "plover_type",
+    "plover_mode",
+    "plover_context",
+    "text",
+];
+
+/// Splits an actor code into its country (a CAMEO country code, or empty) and its
+/// first role code (GOV, MIL, IGO, ...).
+pub fn split_actor(code: &str) -> (&str, &str) {
+    let chunk = |i: usize| code.get(i..i + 3).unwrap_or("");
+    let first = chunk(0);
+    if cameo::actors::is_country(first) {
+        let role = (1..code.len() / 3).map(|k| chunk(3 * k)).find(|c| cameo::actors::is_role(c)).unwrap_or("");
+        (first, role)
+    } else if cameo::actors::is_role(first) {
+        ("", first)
+    } else {
+        ("", "")
+    }
+}
+
+/// Writes rows in a chosen format and column set.
+pub struct EventWriter<W: Write> {
+    out: W,
+    format: OutputFormat,
+    layout: Option<Layout>,
+    columns: Vec<String>,
+    kept: Vec<String>,
+    delimiter: Option<u8>,
+    line: Vec<u8>,
+}
+
+/// Appends a field, quoted when it holds the delimiter, a quote or a line break
+/// (RFC 4180), so R, pandas and Stata read it without help.
+fn push_field(out: &mut Vec<u8>, field: &str, delim: u8) {
+    let needs = field.bytes().any(|b| b == delim || b == b'"' || b == b'\n' || b == b'\r');
+    if needs {
+        out.push(b'"');
+        for b in field.bytes() {
+            if b == b'"' {
+                out.push(b'"');
+            }
+            out.push(b);
+        }
+        out.push(b'"');
+    } else {
+        out.extend_from_slice(field.as_bytes());
+    }
+}
+
+impl<W: Write> EventWriter<W> {
+    /// A writer; `columns` are validated by the caller against [`ALL_COLUMNS`].
+    pub fn new(out: W, format: OutputFormat, layout: Option<Layout>, columns: Vec<String>, kept: Vec<String>) -> Self {
+        let delimiter = match (layout, format) {
+            (None, OutputFormat::Csv) => Some(b','),
+            (None, OutputFormat::Tsv) => Some(b'\t'),
+            _ => None,
+        };
+        EventWriter { out, format, layout, columns, kept, delimiter, line: Vec::with_capacity(512) }
+    }
+
+    /// Writes the header row (CSV and TSV).
+    pub fn header(&mut self) -> std::io::Result<()> {
+        if self.delimiter.is_some() {
+            let names: Vec<String> = self.columns.iter().chain(self.kept.iter()).cloned().collect();
+            self.write_fields(&names)?;
+        }
+        Ok(())
+    }
+
+    fn write_fields(&mut self, fields: &[String]) -> std::io::Result<()> {
+        let d = self.delimiter.unwrap_or(b',');
+        self.line.clear();
+        for (i, f) in fields.iter().enumerate() {
+            if i > 0 {
+                self.line.push(d);
+            }
+            push_field(&mut self.line, f, d);
+        }
+        self.line.push(b'\n');
+        self.out.write_all(&self.line)
+    }
+
+    fn value(&self, col: &str, r: &Row) -> String {
+        let e = &r.event;
+        let info = cameo::lookup_nearest(&e.code);
+        match col {
+            "event_id" => r.event_id.clone(),
+            "story_id" => r.story_id.clone(),
+            "sentence" => r.sentence.to_string(),
+            "date" => e.date.to_string(),
+            "story_date" => r.story_date.to_string(),
+            "source" => e.source.clone(),
+            "source_country" => split_actor(&e.source).0.to_string(),
+            "source_role" => split_actor(&e.source).1.to_string(),
+            "target" => e.target.clone(),
+            "target_country" => split_actor(&e.target).0.to_string(),
+            "target_role" => split_actor(&e.target).1.to_string(),
+            "code" => e.code.clone(),
+            "root_code" => e.code.get(..2).unwrap_or("").to_string(),
+            "quad_class" => info.map(|i| i.quad_class().to_string()).unwrap_or_default(),
+            "goldstein" => info.map(|i| format!("{:.1}", i.goldstein)).unwrap_or_default(),
+            "event_name" => info.map(|i| i.name.to_string()).unwrap_or_default(),
+            "source_text" => e.source_text.clone(),
+            "target_text" => e.target_text.clone(),
+            "verb_text" => e.verb_text.clone(),
+            "issues" => e.issues.join(";"),
+            "plover_type" => info.map(|i| i.plover_type.to_string()).unwrap_or_default(),
+            "plover_mode" => info.map(|i| i.plover_mode.to_string()).unwrap_or_default(),
+            "plover_context" => info.map(|i| i.plover_context.to_string()).unwrap_or_default(),
+            "text" => r.text.clone(),
+            _ => String::new(),
+        }
+    }
+
+    /// Writes one row.
+    pub fn write(&mut self, r: &Row) -> std::io::Result<()> {
+        if let Some(layout) = self.layout {
+            let e = &r.event;
+            let line = match layout {
+                Layout::Tabari => {
+                    let label = cameo::lookup(&e.code).map(|i| format!("\t({})", i.name.to_uppercase())).unwrap_or_default();
+                    format!("{}\t{}\t{}\t{}{}\n", e.date.tabari(), e.source, e.target, e.code, label)
+                }
+                Layout::Petrarch => format!(
+                    "{}\t{}\t{}\t{}\t{}-{}\t{}\n",
+                    e.date.yyyymmdd(),
+                    e.source,
+                    e.target,
+                    e.code,
+                    r.story_id,
+                    r.sentence,
+                    e.issues.join(";")
+                ),
+            };
+            return self.out.write_all(line.as_bytes());
+        }
+        let mut vals: Vec<String> = self.columns.iter().map(|c| self.value(c, r)).collect();
+        vals.extend(r.kept.iter().cloned());
+        match self.format {
+            OutputFormat::Jsonl => {
+                let mut obj = serde_json::Map::new();
+                for (k, v) in self.columns.iter().chain(self.kept.iter()).zip(vals) {
+                    let jv = match k.as_str() {
+                        "sentence" | "quad_class" => v.parse::<u64>().map(serde_json::Value::from).unwrap_or(serde_json::Value::String(v)),
+                        "goldstein" => v.parse::<f64>().map(serde_json::Value::from).unwrap_or(serde_json::Value::String(v)),
+                        _ => serde_json::Value::String(v),
+                    };
+                    obj.insert(k.clone(), jv);
+                }
+                serde_json::to_writer(&mut self.out, &obj)?;
+                self.out.write_all(b"\n")
+            }
+            _ => self.write_fields(&vals),
+        }
+    }
+
+    /// Flushes and returns the inner writer.
+    pub fn finish(mut self) -> std::io::Result<W> {
+        self.out.flush()?;
+        Ok(self.out)
+    }
+}

@@ -1,0 +1,282 @@
+//! The corpus driver: stories are read in a stream of chunks, each chunk is coded in
+//! parallel, and rows are written in input order, so output is the same whatever
+//! the thread count and memory stays bounded whatever the input size.
+
+use crate::coder::{Coder, Event, Status};
+use crate::date::Date;
+use crate::io::input::{Record, Rejected, Story};
+use crate::text::sentences;
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+
+/// One output row: an event and its story context.
+#[derive(Clone, Debug)]
+pub struct Row {
+    /// `STORY-SENTENCE-N`, unique in a run.
+    pub event_id: String,
+    /// Story id.
+    pub story_id: String,
+    /// One-based sentence number in the story.
+    pub sentence: usize,
+    /// The story date.
+    pub story_date: Date,
+    /// The event.
+    pub event: Event,
+    /// The sentence text.
+    pub text: String,
+    /// `--keep-field` values.
+    pub kept: Vec<String>,
+}
+
+/// How stories are coded.
+#[derive(Clone, Debug)]
+pub struct StoryConfig {
+    /// Code only the first N sentences.
+    pub max_sentences: Option<usize>,
+    /// Move the event date when the sentence anchors it ("on Monday").
+    pub anchor_dates: bool,
+    /// Keep events whose source equals their target.
+    pub keep_self: bool,
+    /// Drop events with a `---` side.
+    pub require_dyad: bool,
+    /// Pronouns opening a sentence stand for the previous sentence's lead actor.
+    pub forward_pronouns: bool,
+}
+
+impl Default for StoryConfig {
+    fn default() -> Self {
+        StoryConfig { max_sentences: None, anchor_dates: true, keep_self: false, require_dyad: true, forward_pronouns: true }
+    }
+}
+
+/// What became of a story.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StoryOutcome {
+    /// At least one event.
+    Coded,
+    /// No event.
+    NoEvent,
+    /// Discarded by a story-level discard phrase.
+    Discarded,
+}
+
+/// The coding of one story.
+#[derive(Clone, Debug)]
+pub struct StoryResult {
+    /// Rows in order.
+    pub rows: Vec<Row>,
+    /// Sentences coded.
+    pub sentences: usize,
+    /// Sentences that gave events.
+    pub coded_sentences: usize,
+    /// Sentences discarded or too complex.
+    pub skipped_sentences: usize,
+    /// Outcome.
+    pub outcome: StoryOutcome,
+}
+
+const WEEKDAYS: &[&str] = &["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"];
+const MONTHS: &[&str] = &["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
+
+/// The date a sentence anchors its event to, relative to the story date: "on Monday"
+/// (the last Monday on or before the story date), "on July 5", "yesterday". Vaguer
+/// phrases ("last week") leave the story date.
+pub fn anchored_date(sentence: &str, story: Date) -> Date {
+    let words: Vec<String> = sentence
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| w.to_ascii_uppercase())
+        .collect();
+    for (i, w) in words.iter().enumerate() {
+        if w == "YESTERDAY" {
+            return story.add_days(-1);
+        }
+        if w != "ON" || i + 1 >= words.len() {
+            continue;
+        }
+        let next = words[i + 1].as_str();
+        if let Some(wd) = WEEKDAYS.iter().position(|d| *d == next) {
+            let back = (story.weekday() as i32 - wd as i32).rem_euclid(7);
+            return story.add_days(-back);
+        }
+        let month = MONTHS.iter().position(|m| next.starts_with(m) && (next.len() == 3 || next.len() == 4 || next.starts_with(&month_name(m))));
+        if let (Some(m), Some(day)) = (month, words.get(i + 2).and_then(|d| d.parse::<u32>().ok())) {
+            let (y, _, _) = story.ymd();
+            if let Some(d) = Date::from_ymd(y, m as u32 + 1, day) {
+                // A date well after the story date refers to the previous year.
+                if d > story.add_days(7) {
+                    if let Some(prev) = Date::from_ymd(y - 1, m as u32 + 1, day) {
+                        return prev;
+                    }
+                }
+                return d;
+            }
+        }
+    }
+    story
+}
+
+fn month_name(abbr: &str) -> String {
+    match abbr {
+        "JAN" => "JANUARY",
+        "FEB" => "FEBRUARY",
+        "MAR" => "MARCH",
+        "APR" => "APRIL",
+        "MAY" => "MAY",
+        "JUN" => "JUNE",
+        "JUL" => "JULY",
+        "AUG" => "AUGUST",
+        "SEP" => "SEPTEMBER",
+        "OCT" => "OCTOBER",
+        "NOV" => "NOVEMBER",
+        _ => "DECEMBER",
+    }
+    .to_string()
+}
+
+/// Codes a story: dateline removed, sentences split, each coded in order.
+pub fn code_story(coder: &Coder, story: &Story, cfg: &StoryConfig) -> StoryResult {
+    let body_start = sentences::dateline_len(&story.text);
+    let body = &story.text[body_start..];
+    let mut rows = Vec::new();
+    let mut n_sent = 0;
+    let mut coded_sentences = 0;
+    let mut skipped = 0;
+    let mut lead: Option<String> = None;
+    let mut outcome = StoryOutcome::NoEvent;
+    for (k, (a, b)) in sentences::split(body).into_iter().enumerate() {
+        if cfg.max_sentences.is_some_and(|m| k >= m) {
+            break;
+        }
+        let sent = &body[a..b];
+        n_sent += 1;
+        let date = if cfg.anchor_dates { anchored_date(sent, story.date) } else { story.date };
+        let forward = if cfg.forward_pronouns { lead.as_deref() } else { None };
+        let coded = coder.code_full(sent, date, false, forward);
+        lead = coded.lead_actor.clone();
+        match coded.status {
+            Status::Discard { story: true, .. } => {
+                return StoryResult { rows: Vec::new(), sentences: n_sent, coded_sentences: 0, skipped_sentences: skipped + 1, outcome: StoryOutcome::Discarded };
+            }
+            Status::Discard { .. } | Status::Complex(_) | Status::TooShort => skipped += 1,
+            _ => {}
+        }
+        let mut any = false;
+        for ev in coded.events {
+            if !cfg.keep_self && ev.source == ev.target {
+                continue;
+            }
+            if cfg.require_dyad && (ev.source.is_empty() || ev.target.is_empty() || ev.source.starts_with("---") || ev.target.starts_with("---")) {
+                continue;
+            }
+            any = true;
+            let event_id = format!("{}-{}-{}", story.id, k + 1, rows.iter().filter(|r: &&Row| r.sentence == k + 1).count() + 1);
+            rows.push(Row {
+                event_id,
+                story_id: story.id.clone(),
+                sentence: k + 1,
+                story_date: story.date,
+                event: ev,
+                text: sent.to_string(),
+                kept: story.kept.clone(),
+            });
+        }
+        if any {
+            coded_sentences += 1;
+            outcome = StoryOutcome::Coded;
+        }
+    }
+    StoryResult { rows, sentences: n_sent, coded_sentences, skipped_sentences: skipped, outcome }
+}
+
+/// Counts of a run. They always add up: read = coded + no event + discarded + rejected.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Records read.
+    pub read: u64,
+    /// Stories with at least one event.
+    pub coded: u64,
+    /// Stories with no event.
+    pub no_event: u64,
+    /// Stories discarded by a story-level discard.
+    pub discarded: u64,
+    /// Records rejected, by reason.
+    pub rejected: BTreeMap<String, u64>,
+    /// Sentences coded.
+    pub sentences: u64,
+    /// Sentences skipped (discard, complex, too short).
+    pub skipped_sentences: u64,
+    /// Events written.
+    pub events: u64,
+    /// Events dropped as one-a-day duplicates.
+    pub duplicates: u64,
+    /// Bytes of story text.
+    pub bytes: u64,
+    /// Stories decoded lossily (invalid UTF-8).
+    pub lossy: u64,
+}
+
+impl Summary {
+    /// Rejected records in all.
+    pub fn rejected_total(&self) -> u64 {
+        self.rejected.values().sum()
+    }
+
+    /// Whether the counts add up.
+    pub fn balanced(&self) -> bool {
+        self.read == self.coded + self.no_event + self.discarded + self.rejected_total()
+    }
+}
+
+/// One unit of work read from the input: a story or a rejected record, with its
+/// position in the input.
+pub enum Work {
+    /// A story to code.
+    Story(Story),
+    /// A record that failed to read.
+    Rejected(Rejected),
+}
+
+/// The result of one unit of work, written in input order.
+pub enum Done {
+    /// A coded story with its story for counts.
+    Story(StoryResult, usize, bool),
+    /// A rejected record.
+    Rejected(Rejected),
+}
+
+/// Codes a chunk of work in parallel, keeping input order.
+pub fn code_chunk(coder: &Coder, cfg: &StoryConfig, chunk: Vec<Work>) -> Vec<Done> {
+    chunk
+        .into_par_iter()
+        .map(|w| match w {
+            Work::Story(s) => Done::Story(code_story(coder, &s, cfg), s.text.len(), s.lossy),
+            Work::Rejected(r) => Done::Rejected(r),
+        })
+        .collect()
+}
+
+impl From<Record> for Work {
+    fn from(r: Record) -> Work {
+        match r {
+            Record::Story(s) => Work::Story(s),
+            Record::Rejected(r) => Work::Rejected(r),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn anchoring() {
+        let story = Date::parse_any("2021-07-07").unwrap(); // a Wednesday
+        assert_eq!(anchored_date("Russia said on Monday it would", story).to_string(), "2021-07-05");
+        assert_eq!(anchored_date("Talks were held on Wednesday", story).to_string(), "2021-07-07");
+        assert_eq!(anchored_date("on July 5, troops moved", story).to_string(), "2021-07-05");
+        assert_eq!(anchored_date("on Dec. 30 the talks began", story).to_string(), "2020-12-30");
+        assert_eq!(anchored_date("Yesterday the army attacked", story).to_string(), "2021-07-06");
+        assert_eq!(anchored_date("Last week the army attacked", story), story);
+    }
+}
