@@ -215,6 +215,11 @@ fn analyse_token(d: &Dictionaries, t: &Token) -> Tok {
     Tok { text: t.text.clone(), cap: t.cap, full, bases, prefixes }
 }
 
+/// Every dictionary id a token can match as a first word: itself, its bases, its prefixes.
+fn token_ids(t: &Tok) -> impl Iterator<Item = u32> + '_ {
+    t.full.into_iter().chain(t.bases.iter().copied()).chain(t.prefixes.iter().copied())
+}
+
 fn word_matches(w: &PWord, t: &Tok) -> bool {
     if t.full == Some(w.id) {
         return true;
@@ -283,6 +288,8 @@ struct Sentence {
     /// Commas inside compounds.
     bound_comma: Vec<bool>,
     all_caps: bool,
+    /// Token positions by every dictionary id they can match.
+    where_id: std::collections::HashMap<u32, Vec<usize>>,
 }
 
 const DETERMINERS: &[&str] = &["A", "AN", "THE"];
@@ -340,7 +347,16 @@ impl<'a> Coder<'a> {
             bound_conj: vec![false; n],
             bound_comma: vec![false; n],
             all_caps,
+            where_id: std::collections::HashMap::new(),
         };
+        for (i, t) in s.toks.iter().enumerate() {
+            for id in token_ids(t) {
+                let v = s.where_id.entry(id).or_default();
+                if v.last() != Some(&i) {
+                    v.push(i);
+                }
+            }
+        }
         // Discards first: they end all processing.
         if let Some((story, phrase)) = self.find_discard(&s) {
             return Coded { status: Status::Discard { story, phrase }, events: Vec::new(), trace, lead_actor: None };
@@ -391,9 +407,12 @@ impl<'a> Coder<'a> {
         }
         let taken = vec![false; s.toks.len()];
         for i in 0..s.toks.len() {
-            for (p, d) in &self.dict.discards {
-                if match_phrase(p, &s.toks, i, &taken).is_some() {
-                    return Some((d.story, d.text.clone()));
+            for id in token_ids(&s.toks[i]) {
+                for &k in self.dict.discard_index.get(&id).into_iter().flatten() {
+                    let (p, d) = &self.dict.discards[k as usize];
+                    if match_phrase(p, &s.toks, i, &taken).is_some() {
+                        return Some((d.story, d.text.clone()));
+                    }
                 }
             }
         }
@@ -408,7 +427,9 @@ impl<'a> Coder<'a> {
         let mut found: Vec<(u32, String)> = Vec::new();
         let mut cancelled: Vec<u32> = Vec::new();
         for i in 0..s.toks.len() {
-            for (p, is) in &self.dict.issues {
+            let candidates = token_ids(&s.toks[i]).flat_map(|id| self.dict.issue_index.get(&id).into_iter().flatten());
+            for &k in candidates {
+                let (p, is) = &self.dict.issues[k as usize];
                 if match_phrase(p, &s.toks, i, &taken).is_some() {
                     if is.cancel {
                         cancelled.push(is.category);
@@ -1194,8 +1215,8 @@ impl<'a> Coder<'a> {
                     let mut words: Vec<&str> = sp.positions.iter().map(|&q| s.toks[q].text.as_str()).collect();
                     if let Some(pt) = pat {
                         words = vec![];
-                        for &q in &binding.words {
-                            words.push(s.toks[q].text.as_str());
+                        for &q in binding.words() {
+                            words.push(s.toks[q as usize].text.as_str());
                         }
                         if words.is_empty() {
                             words = sp.positions.iter().map(|&q| s.toks[q].text.as_str()).collect();
@@ -1517,14 +1538,52 @@ struct Found {
     source_unit: Option<usize>,
 }
 
-#[derive(Clone, Debug, Default)]
+/// What a pattern match bound. Small and `Copy`: matching backtracks a lot.
+#[derive(Clone, Copy, Debug, Default)]
 struct Binding {
     source: Option<usize>,
     target: Option<usize>,
     compound: Option<usize>,
-    words: Vec<usize>,
+    words: [u16; 12],
+    n_words: u8,
     /// Letters of the alternatives that matched.
     alt_chars: usize,
+}
+
+impl Binding {
+    fn push_word(&mut self, p: usize) {
+        if (self.n_words as usize) < self.words.len() {
+            self.words[self.n_words as usize] = p as u16;
+            self.n_words += 1;
+        }
+    }
+    fn words(&self) -> &[u16] {
+        &self.words[..self.n_words as usize]
+    }
+}
+
+/// End positions an element can reach (a few at most).
+#[derive(Clone, Copy, Debug, Default)]
+struct Ends {
+    v: [usize; 6],
+    n: usize,
+}
+
+impl Ends {
+    fn one(e: usize) -> Ends {
+        let mut x = Ends::default();
+        x.push(e);
+        x
+    }
+    fn push(&mut self, e: usize) {
+        if self.n < self.v.len() && !self.as_slice().contains(&e) {
+            self.v[self.n] = e;
+            self.n += 1;
+        }
+    }
+    fn as_slice(&self) -> &[usize] {
+        &self.v[..self.n]
+    }
 }
 
 /// Letters and digits of the words of a sequence of items.
@@ -1581,6 +1640,15 @@ impl MatchCtx<'_> {
                 break;
             }
         }
+        // Every literal word must occur on its side of the verb.
+        for (w, upper) in &pat.required {
+            let (a, z) = if *upper { (self.verb_end, hi) } else { (lo, self.verb_start) };
+            let Some(positions) = self.s.where_id.get(&w.id) else { return None };
+            let (pa, pz) = (self.live.get(a).copied().unwrap_or(usize::MAX), if z == 0 { 0 } else { self.live[z - 1] + 1 });
+            if !positions.iter().any(|&p| p >= pa && p < pz && !self.s.deleted[p] && word_matches(w, &self.s.toks[p])) {
+                return None;
+            }
+        }
         let mut b = Binding::default();
         if !pat.lower.is_empty() {
             // Elements before the verb are found scanning back from it: `$ *` takes
@@ -1616,9 +1684,9 @@ impl MatchCtx<'_> {
             }
             // Starts from which the element reaches exactly `e`, nearest first.
             for st in (lo..e).rev() {
-                let saved = b.clone();
+                let saved = *b;
                 let reach = self.match_elem(&item.elem, st, e, b, d);
-                if reach.contains(&e) && self.match_rev(items, k - 1, st, item.link, lo, b, d) {
+                if reach.as_slice().contains(&e) && self.match_rev(items, k - 1, st, item.link, lo, b, d) {
                     return true;
                 }
                 *b = saved;
@@ -1643,24 +1711,36 @@ impl MatchCtx<'_> {
         d: &Dictionaries,
         accept: &mut dyn FnMut(usize, &Binding) -> bool,
     ) -> bool {
+        self.match_seq_from(items, k, pos, limit, b, d, accept, false)
+    }
+
+    /// As [`Self::match_seq`]; `anchored` pins the first item at `pos`.
+    #[allow(clippy::too_many_arguments)]
+    fn match_seq_from(
+        &self,
+        items: &[Item],
+        k: usize,
+        pos: usize,
+        limit: usize,
+        b: &mut Binding,
+        d: &Dictionaries,
+        accept: &mut dyn FnMut(usize, &Binding) -> bool,
+        anchored: bool,
+    ) -> bool {
         if k == items.len() {
             return accept(pos, b);
         }
         let item = &items[k];
-        let candidates: Vec<usize> = match item.link {
-            Link::Adjacent => {
-                if pos < limit {
-                    vec![pos]
-                } else {
-                    vec![]
-                }
-            }
-            Link::Gap => (pos..limit).collect(),
+        let link = if anchored && k == 0 { Link::Adjacent } else { item.link };
+        let candidates = match link {
+            Link::Adjacent => pos..(pos + 1).min(limit),
+            Link::Gap => pos..limit,
         };
         for c in candidates {
-            let saved = b.clone();
-            for end in self.match_elem(&item.elem, c, limit, b, d) {
-                if self.match_seq(items, k + 1, end, limit, b, d, accept) {
+            let saved = *b;
+            let ends = self.match_elem(&item.elem, c, limit, b, d);
+            for &end in ends.as_slice() {
+                if self.match_seq_from(items, k + 1, end, limit, b, d, accept, false) {
                     return true;
                 }
             }
@@ -1670,7 +1750,7 @@ impl MatchCtx<'_> {
     }
 
     /// Ends (exclusive live indices) at which `elem` can match starting at `at`.
-    fn match_elem(&self, elem: &Elem, at: usize, limit: usize, b: &mut Binding, d: &Dictionaries) -> Vec<usize> {
+    fn match_elem(&self, elem: &Elem, at: usize, limit: usize, b: &mut Binding, d: &Dictionaries) -> Ends {
         let s = self.s;
         let p = self.live[at];
         let unit_here = || -> Option<(usize, usize)> {
@@ -1685,53 +1765,57 @@ impl MatchCtx<'_> {
         match elem {
             Elem::Word(w) => {
                 if word_matches(w, &s.toks[p]) {
-                    b.words.push(p);
-                    vec![at + 1]
+                    b.push_word(p);
+                    Ends::one(at + 1)
                 } else {
-                    vec![]
+                    Ends::default()
                 }
             }
             Elem::Source => match unit_here() {
                 Some((u, e)) => {
                     b.source = Some(u);
-                    vec![e]
+                    Ends::one(e)
                 }
-                None => vec![],
+                None => Ends::default(),
             },
             Elem::Target => match unit_here() {
                 Some((u, e)) => {
                     b.target = Some(u);
-                    vec![e]
+                    Ends::one(e)
                 }
-                None => vec![],
+                None => Ends::default(),
             },
             Elem::Compound => match unit_here() {
                 Some((u, e)) if s.units[u].compound => {
                     b.compound = Some(u);
-                    vec![e]
+                    Ends::one(e)
                 }
-                _ => vec![],
+                _ => Ends::default(),
             },
             Elem::Skip => match unit_here() {
-                Some((_, e)) => vec![e],
-                None => vec![],
+                Some((_, e)) => Ends::one(e),
+                None => Ends::default(),
             },
             Elem::Synset(id) => {
-                let mut ends = Vec::new();
+                let mut ends = Ends::default();
                 for member in &d.synsets[*id as usize] {
-                    let mut tmp = b.clone();
+                    let mut tmp = *b;
                     let mut got = None;
-                    let anchored: Vec<Item> = member
-                        .iter()
-                        .enumerate()
-                        .map(|(i, it)| if i == 0 { Item { elem: it.elem.clone(), link: Link::Adjacent } } else { it.clone() })
-                        .collect();
-                    if self.match_seq(&anchored, 0, at, limit, &mut tmp, d, &mut |e, _| {
-                        got = Some(e);
-                        true
-                    }) {
+                    if self.match_seq_from(
+                        member,
+                        0,
+                        at,
+                        limit,
+                        &mut tmp,
+                        d,
+                        &mut |e, _| {
+                            got = Some(e);
+                            true
+                        },
+                        true,
+                    ) {
                         if let Some(e) = got {
-                            if !ends.contains(&e) {
+                            if !ends.as_slice().contains(&e) {
                                 ends.push(e);
                                 *b = tmp;
                             }
@@ -1741,21 +1825,25 @@ impl MatchCtx<'_> {
                 ends
             }
             Elem::Alt(alts) => {
-                let mut ends = Vec::new();
+                let mut ends = Ends::default();
                 for alt in alts {
-                    let mut tmp = b.clone();
+                    let mut tmp = *b;
                     let mut got = None;
-                    let anchored: Vec<Item> = alt
-                        .iter()
-                        .enumerate()
-                        .map(|(i, it)| if i == 0 { Item { elem: it.elem.clone(), link: Link::Adjacent } } else { it.clone() })
-                        .collect();
-                    if self.match_seq(&anchored, 0, at, limit, &mut tmp, d, &mut |e, _| {
-                        got = Some(e);
-                        true
-                    }) {
+                    if self.match_seq_from(
+                        alt,
+                        0,
+                        at,
+                        limit,
+                        &mut tmp,
+                        d,
+                        &mut |e, _| {
+                            got = Some(e);
+                            true
+                        },
+                        true,
+                    ) {
                         if let Some(e) = got {
-                            if !ends.contains(&e) {
+                            if !ends.as_slice().contains(&e) {
                                 ends.push(e);
                                 tmp.alt_chars += items_weight(alt, d);
                                 *b = tmp;

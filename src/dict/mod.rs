@@ -229,6 +229,10 @@ pub struct Dictionaries {
     pub issue_categories: Vec<String>,
     /// Issue phrases with the phrase to match.
     pub issues: Vec<(Phrase, Issue)>,
+    /// Discards by the id of their first word.
+    pub discard_index: HashMap<u32, Vec<u32>>,
+    /// Issues by the id of their first word.
+    pub issue_index: HashMap<u32, Vec<u32>>,
     /// Every phrase of the index.
     pub entries: Vec<Entry>,
     /// Entries by the id of their first word, longest first.
@@ -450,6 +454,7 @@ impl DictBuilder {
                     weight,
                     text: text.trim().to_string(),
                     loc,
+                    required: Vec::new(),
                 });
             }
             Err(e) => self.diag(&loc, Severity::Error, format!("{e}: {:?}", text.trim())),
@@ -558,6 +563,9 @@ impl DictBuilder {
         for g in &mut self.d.pattern_groups {
             // Longest first; the sort is stable so equal lengths keep file order.
             g.sort_by(|a, b| b.weight.cmp(&a.weight));
+            for p in g.iter_mut() {
+                p.compute_required();
+            }
         }
         let mut index: HashMap<u32, Vec<u32>> = HashMap::new();
         for (i, e) in self.d.entries.iter().enumerate() {
@@ -575,6 +583,12 @@ impl DictBuilder {
             });
         }
         self.d.index = index;
+        for (i, (p, _)) in self.d.discards.iter().enumerate() {
+            self.d.discard_index.entry(p.words[0].id).or_default().push(i as u32);
+        }
+        for (i, (p, _)) in self.d.issues.iter().enumerate() {
+            self.d.issue_index.entry(p.words[0].id).or_default().push(i as u32);
+        }
         self.d
     }
 }

@@ -51,6 +51,24 @@ pub struct Pattern {
     pub text: String,
     /// Where it was written.
     pub loc: Loc,
+    /// Literal words the pattern cannot match without: (word, after the verb).
+    /// A cheap test on these rules most patterns out before the full match.
+    pub required: Vec<(PWord, bool)>,
+}
+
+impl Pattern {
+    /// Collects the literal words outside alternatives and synonym sets.
+    pub fn compute_required(&mut self) {
+        let mut req = Vec::new();
+        for (items, upper) in [(&self.lower, false), (&self.upper, true)] {
+            for it in items {
+                if let Elem::Word(w) = it.elem {
+                    req.push((w, upper));
+                }
+            }
+        }
+        self.required = req;
+    }
 }
 
 /// Errors in a pattern's text.
