@@ -158,8 +158,14 @@ mod tests {
         assert_eq!(d.to_string(), "1995-01-01");
         assert_eq!(Date::parse_yymmdd("300101").unwrap().ymd().0, 2030);
         assert_eq!(Date::parse_yymmdd("310101").unwrap().ymd().0, 1931);
-        assert_eq!(Date::parse_any("2021-07-05T12:00:00Z").unwrap().to_string(), "2021-07-05");
-        assert_eq!(Date::parse_any("20240229").unwrap().to_string(), "2024-02-29");
+        assert_eq!(
+            Date::parse_any("2021-07-05T12:00:00Z").unwrap().to_string(),
+            "2021-07-05"
+        );
+        assert_eq!(
+            Date::parse_any("20240229").unwrap().to_string(),
+            "2024-02-29"
+        );
         assert!(Date::parse_any("20230229").is_none());
         assert!(Date::parse_any("2021-13-01").is_none());
         let d = Date::from_ymd(2000, 2, 28).unwrap().add_days(1);

@@ -7,9 +7,9 @@
 pub mod cameo;
 pub mod coder;
 pub mod date;
+pub mod dict;
 pub mod io;
 pub mod pipeline;
-pub mod dict;
 pub mod text;
 pub mod validate;
 

@@ -45,7 +45,13 @@ pub struct StoryConfig {
 
 impl Default for StoryConfig {
     fn default() -> Self {
-        StoryConfig { max_sentences: None, anchor_dates: true, keep_self: false, require_dyad: true, forward_pronouns: true }
+        StoryConfig {
+            max_sentences: None,
+            anchor_dates: true,
+            keep_self: false,
+            require_dyad: true,
+            forward_pronouns: true,
+        }
     }
 }
 
@@ -75,8 +81,18 @@ pub struct StoryResult {
     pub outcome: StoryOutcome,
 }
 
-const WEEKDAYS: &[&str] = &["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"];
-const MONTHS: &[&str] = &["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
+const WEEKDAYS: &[&str] = &[
+    "MONDAY",
+    "TUESDAY",
+    "WEDNESDAY",
+    "THURSDAY",
+    "FRIDAY",
+    "SATURDAY",
+    "SUNDAY",
+];
+const MONTHS: &[&str] = &[
+    "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC",
+];
 
 /// The date a sentence anchors its event to, relative to the story date: "on Monday"
 /// (the last Monday on or before the story date), "on July 5", "yesterday". Vaguer
@@ -99,8 +115,12 @@ pub fn anchored_date(sentence: &str, story: Date) -> Date {
             let back = (story.weekday() as i32 - wd as i32).rem_euclid(7);
             return story.add_days(-back);
         }
-        let month = MONTHS.iter().position(|m| next.starts_with(m) && (next.len() == 3 || next.len() == 4 || next.starts_with(&month_name(m))));
-        if let (Some(m), Some(day)) = (month, words.get(i + 2).and_then(|d| d.parse::<u32>().ok())) {
+        let month = MONTHS.iter().position(|m| {
+            next.starts_with(m)
+                && (next.len() == 3 || next.len() == 4 || next.starts_with(&month_name(m)))
+        });
+        if let (Some(m), Some(day)) = (month, words.get(i + 2).and_then(|d| d.parse::<u32>().ok()))
+        {
             let (y, _, _) = story.ymd();
             if let Some(d) = Date::from_ymd(y, m as u32 + 1, day) {
                 // A date well after the story date refers to the previous year.
@@ -150,13 +170,27 @@ pub fn code_story(coder: &Coder, story: &Story, cfg: &StoryConfig) -> StoryResul
         }
         let sent = &body[a..b];
         n_sent += 1;
-        let date = if cfg.anchor_dates { anchored_date(sent, story.date) } else { story.date };
-        let forward = if cfg.forward_pronouns { lead.as_deref() } else { None };
+        let date = if cfg.anchor_dates {
+            anchored_date(sent, story.date)
+        } else {
+            story.date
+        };
+        let forward = if cfg.forward_pronouns {
+            lead.as_deref()
+        } else {
+            None
+        };
         let coded = coder.code_full(sent, date, false, forward);
         lead = coded.lead_actor.clone();
         match coded.status {
             Status::Discard { story: true, .. } => {
-                return StoryResult { rows: Vec::new(), sentences: n_sent, coded_sentences: 0, skipped_sentences: skipped + 1, outcome: StoryOutcome::Discarded };
+                return StoryResult {
+                    rows: Vec::new(),
+                    sentences: n_sent,
+                    coded_sentences: 0,
+                    skipped_sentences: skipped + 1,
+                    outcome: StoryOutcome::Discarded,
+                };
             }
             Status::Discard { .. } | Status::Complex(_) | Status::TooShort => skipped += 1,
             _ => {}
@@ -166,11 +200,21 @@ pub fn code_story(coder: &Coder, story: &Story, cfg: &StoryConfig) -> StoryResul
             if !cfg.keep_self && ev.source == ev.target {
                 continue;
             }
-            if cfg.require_dyad && (ev.source.is_empty() || ev.target.is_empty() || ev.source.starts_with("---") || ev.target.starts_with("---")) {
+            if cfg.require_dyad
+                && (ev.source.is_empty()
+                    || ev.target.is_empty()
+                    || ev.source.starts_with("---")
+                    || ev.target.starts_with("---"))
+            {
                 continue;
             }
             any = true;
-            let event_id = format!("{}-{}-{}", story.id, k + 1, rows.iter().filter(|r: &&Row| r.sentence == k + 1).count() + 1);
+            let event_id = format!(
+                "{}-{}-{}",
+                story.id,
+                k + 1,
+                rows.iter().filter(|r: &&Row| r.sentence == k + 1).count() + 1
+            );
             rows.push(Row {
                 event_id,
                 story_id: story.id.clone(),
@@ -186,7 +230,13 @@ pub fn code_story(coder: &Coder, story: &Story, cfg: &StoryConfig) -> StoryResul
             outcome = StoryOutcome::Coded;
         }
     }
-    StoryResult { rows, sentences: n_sent, coded_sentences, skipped_sentences: skipped, outcome }
+    StoryResult {
+        rows,
+        sentences: n_sent,
+        coded_sentences,
+        skipped_sentences: skipped,
+        outcome,
+    }
 }
 
 /// Counts of a run. They always add up: read = coded + no event + discarded + rejected.
@@ -272,11 +322,26 @@ mod tests {
     #[test]
     fn anchoring() {
         let story = Date::parse_any("2021-07-07").unwrap(); // a Wednesday
-        assert_eq!(anchored_date("Russia said on Monday it would", story).to_string(), "2021-07-05");
-        assert_eq!(anchored_date("Talks were held on Wednesday", story).to_string(), "2021-07-07");
-        assert_eq!(anchored_date("on July 5, troops moved", story).to_string(), "2021-07-05");
-        assert_eq!(anchored_date("on Dec. 30 the talks began", story).to_string(), "2020-12-30");
-        assert_eq!(anchored_date("Yesterday the army attacked", story).to_string(), "2021-07-06");
+        assert_eq!(
+            anchored_date("Russia said on Monday it would", story).to_string(),
+            "2021-07-05"
+        );
+        assert_eq!(
+            anchored_date("Talks were held on Wednesday", story).to_string(),
+            "2021-07-07"
+        );
+        assert_eq!(
+            anchored_date("on July 5, troops moved", story).to_string(),
+            "2021-07-05"
+        );
+        assert_eq!(
+            anchored_date("on Dec. 30 the talks began", story).to_string(),
+            "2020-12-30"
+        );
+        assert_eq!(
+            anchored_date("Yesterday the army attacked", story).to_string(),
+            "2021-07-06"
+        );
         assert_eq!(anchored_date("Last week the army attacked", story), story);
     }
 }

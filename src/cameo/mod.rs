@@ -97,7 +97,11 @@ mod tests {
         assert_eq!(lookup("120").unwrap().quad_class(), 3);
         assert!(lookup("36").is_none());
         assert_eq!(lookup_nearest("0429").unwrap().code, "042");
-        let roots: Vec<&str> = all().iter().filter(|c| c.code.len() == 2).map(|c| c.code).collect();
+        let roots: Vec<&str> = all()
+            .iter()
+            .filter(|c| c.code.len() == 2)
+            .map(|c| c.code)
+            .collect();
         assert_eq!(roots.len(), 20);
     }
 }

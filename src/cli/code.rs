@@ -127,20 +127,35 @@ pub struct AtomicFile {
 impl AtomicFile {
     /// Creates the temporary file next to `dest`.
     pub fn create(dest: &Path) -> Result<AtomicFile> {
-        let dir = dest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
+        let dir = dest
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let name = dest
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "out".into());
         let tmp = dir.join(format!(".{name}.dyad-{}.tmp", std::process::id()));
-        let f = std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
-        Ok(AtomicFile { tmp, dest: dest.to_path_buf(), file: Some(std::io::BufWriter::with_capacity(1 << 20, f)) })
+        let f = std::fs::File::create(&tmp)
+            .with_context(|| format!("cannot create {}", tmp.display()))?;
+        Ok(AtomicFile {
+            tmp,
+            dest: dest.to_path_buf(),
+            file: Some(std::io::BufWriter::with_capacity(1 << 20, f)),
+        })
     }
 
     /// Flushes, syncs and renames into place.
     pub fn commit(mut self) -> Result<()> {
         let mut f = self.file.take().unwrap();
-        f.flush().with_context(|| format!("cannot write {}", self.dest.display()))?;
-        let f = f.into_inner().map_err(|e| anyhow::anyhow!("cannot write {}: {}", self.dest.display(), e.error()))?;
+        f.flush()
+            .with_context(|| format!("cannot write {}", self.dest.display()))?;
+        let f = f
+            .into_inner()
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {}", self.dest.display(), e.error()))?;
         f.sync_all().ok();
-        std::fs::rename(&self.tmp, &self.dest).with_context(|| format!("cannot rename to {}", self.dest.display()))?;
+        std::fs::rename(&self.tmp, &self.dest)
+            .with_context(|| format!("cannot rename to {}", self.dest.display()))?;
         Ok(())
     }
 }
@@ -170,7 +185,10 @@ pub fn run(args: CodeArgs) -> Result<i32> {
     dicts::report(&dict, args.quiet, 0);
     opts.max_words = args.max_words;
     let default_date = match &args.date {
-        Some(d) => Some(Date::parse_any(d).with_context(|| format!("--date {d:?} is not a date (YYYY-MM-DD)"))?),
+        Some(d) => Some(
+            Date::parse_any(d)
+                .with_context(|| format!("--date {d:?} is not a date (YYYY-MM-DD)"))?,
+        ),
         None => None,
     };
     let columns: Vec<String> = if args.columns.is_empty() {
@@ -182,7 +200,10 @@ pub fn run(args: CodeArgs) -> Result<i32> {
     } else {
         for c in &args.columns {
             if !ALL_COLUMNS.contains(&c.as_str()) {
-                bail!("unknown column {c:?}; columns are: {}", ALL_COLUMNS.join(", "));
+                bail!(
+                    "unknown column {c:?}; columns are: {}",
+                    ALL_COLUMNS.join(", ")
+                );
             }
         }
         let mut c = args.columns.clone();
@@ -191,8 +212,17 @@ pub fn run(args: CodeArgs) -> Result<i32> {
         }
         c
     };
-    let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)).max(1);
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
+    let threads = args
+        .threads
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        })
+        .max(1);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()?;
     let read_opts = ReadOptions {
         id_field: args.id_field.clone(),
         date_field: args.date_field.clone(),
@@ -217,25 +247,31 @@ pub fn run(args: CodeArgs) -> Result<i32> {
     let coder = Coder::new(&dict, &opts);
 
     // Output.
-    let (mut atomic, stdout);
-    let sink: Box<dyn Write> = match &args.output {
-        Some(p) => {
-            atomic = Some(AtomicFile::create(p)?);
-            stdout = None;
-            Box::new(atomic.as_mut().unwrap())
-        }
-        None => {
-            atomic = None;
-            stdout = Some(std::io::stdout().lock());
-            Box::new(std::io::BufWriter::with_capacity(1 << 16, stdout.unwrap()))
-        }
+    let mut atomic = match &args.output {
+        Some(p) => Some(AtomicFile::create(p)?),
+        None => None,
     };
-    let mut writer = EventWriter::new(sink, args.output_format, args.layout, columns, args.keep_fields.clone());
+    let sink: Box<dyn Write> = match atomic.as_mut() {
+        Some(a) => Box::new(a),
+        None => Box::new(std::io::BufWriter::with_capacity(
+            1 << 16,
+            std::io::stdout().lock(),
+        )),
+    };
+    let mut writer = EventWriter::new(
+        sink,
+        args.output_format,
+        args.layout,
+        columns,
+        args.keep_fields.clone(),
+    );
     if !args.no_header {
         writer.header()?;
     }
     let mut rejects = match &args.rejects {
-        Some(p) => Some(std::io::BufWriter::new(std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?)),
+        Some(p) => Some(std::io::BufWriter::new(
+            std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
+        )),
         None => None,
     };
     let progress = if !args.quiet && std::io::stderr().is_terminal() {
@@ -311,7 +347,10 @@ pub fn run(args: CodeArgs) -> Result<i32> {
                     Done::Rejected(r) => {
                         *summary.rejected.entry(r.reason.to_string()).or_default() += 1;
                         if !args.quiet {
-                            eprintln!("dyad: {}: {} ({}); record skipped", r.origin, r.detail, r.reason);
+                            eprintln!(
+                                "dyad: {}: {} ({}); record skipped",
+                                r.origin, r.detail, r.reason
+                            );
                         }
                         if let Some(w) = rejects.as_mut() {
                             writeln!(w, "{}", r.raw)?;
@@ -333,7 +372,12 @@ pub fn run(args: CodeArgs) -> Result<i32> {
                         let mut wrote = false;
                         for row in &res.rows {
                             if args.dedup == Dedup::OneADay {
-                                let key = (row.event.date, row.event.source.clone(), row.event.target.clone(), row.event.code.clone());
+                                let key = (
+                                    row.event.date,
+                                    row.event.source.clone(),
+                                    row.event.target.clone(),
+                                    row.event.code.clone(),
+                                );
                                 if !seen.insert(key) {
                                     summary.duplicates += 1;
                                     continue;
@@ -381,7 +425,10 @@ pub fn run(args: CodeArgs) -> Result<i32> {
         w.flush()?;
     }
     if summary.lossy > 0 && !args.quiet {
-        eprintln!("dyad: warning: {} stories were not valid UTF-8 and were decoded lossily", summary.lossy);
+        eprintln!(
+            "dyad: warning: {} stories were not valid UTF-8 and were decoded lossily",
+            summary.lossy
+        );
     }
     if !args.quiet {
         let secs = started.elapsed().as_secs_f64();

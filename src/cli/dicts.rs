@@ -52,11 +52,15 @@ fn classify_dir(dir: &Path) -> Result<DictFiles> {
         }
         Ok(())
     }
-    walk(dir, &mut files).with_context(|| format!("cannot read dictionary folder {}", dir.display()))?;
+    walk(dir, &mut files)
+        .with_context(|| format!("cannot read dictionary folder {}", dir.display()))?;
     files.sort();
     let mut df = DictFiles::default();
     for f in files {
-        let name = f.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+        let name = f
+            .file_name()
+            .map(|n| n.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
         if name.starts_with('.') {
             continue;
         }
@@ -110,7 +114,8 @@ impl DictArgs {
         } else {
             let mut df = DictFiles::default();
             if let Some(cfg) = &self.petrarch_config {
-                let (files, c) = DictFiles::from_petrarch_config(cfg).map_err(anyhow::Error::msg)?;
+                let (files, c) =
+                    DictFiles::from_petrarch_config(cfg).map_err(anyhow::Error::msg)?;
                 df = files;
                 b.whole_words = true;
                 opts = petrarch::petrarch_options();
@@ -157,7 +162,10 @@ impl DictArgs {
         }
         let d = b.build();
         if d.verbs.is_empty() {
-            bail!("the dictionaries have no verbs: nothing can be coded ({})", self.describe());
+            bail!(
+                "the dictionaries have no verbs: nothing can be coded ({})",
+                self.describe()
+            );
         }
         Ok((d, opts))
     }
@@ -174,13 +182,24 @@ pub fn report(d: &Dictionaries, quiet: bool, max_warnings: usize) {
         eprintln!("dyad: {e}");
     }
     if errors > 20 {
-        eprintln!("dyad: ... {} more dictionary errors (see `dyad dict check`)", errors - 20);
+        eprintln!(
+            "dyad: ... {} more dictionary errors (see `dyad dict check`)",
+            errors - 20
+        );
     }
-    for w in d.diagnostics.iter().filter(|x| x.severity == Severity::Warning).take(max_warnings) {
+    for w in d
+        .diagnostics
+        .iter()
+        .filter(|x| x.severity == Severity::Warning)
+        .take(max_warnings)
+    {
         eprintln!("dyad: {w}");
     }
     if warnings > max_warnings && max_warnings > 0 {
-        eprintln!("dyad: ... {} more dictionary warnings (see `dyad dict check`)", warnings - max_warnings);
+        eprintln!(
+            "dyad: ... {} more dictionary warnings (see `dyad dict check`)",
+            warnings - max_warnings
+        );
     } else if warnings > 0 && max_warnings == 0 && errors > 0 {
         eprintln!("dyad: {warnings} dictionary warnings (see `dyad dict check`)");
     }

@@ -27,7 +27,10 @@ pub fn run(args: ExplainArgs) -> Result<i32> {
     let date = match &args.date {
         Some(d) => Date::parse_any(d).with_context(|| format!("--date {d:?} is not a date"))?,
         None => {
-            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() / 86400).unwrap_or(0);
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs() / 86400)
+                .unwrap_or(0);
             Date::from_ymd(1970, 1, 1).unwrap().add_days(now as i32)
         }
     };
@@ -59,12 +62,20 @@ pub fn run(args: ExplainArgs) -> Result<i32> {
     println!("date:     {date}");
     println!();
     println!("tokens:");
-    let line: Vec<String> = t.tokens.iter().enumerate().map(|(i, (w, tag))| format!("{i}:{w}/{tag}")).collect();
+    let line: Vec<String> = t
+        .tokens
+        .iter()
+        .enumerate()
+        .map(|(i, (w, tag))| format!("{i}:{w}/{tag}"))
+        .collect();
     println!("  {}", line.join(" "));
     println!();
     println!("dictionary matches:");
     for m in &t.matches {
-        let words: Vec<&str> = t.tokens[m.start..m.end].iter().map(|(w, _)| w.as_str()).collect();
+        let words: Vec<&str> = t.tokens[m.start..m.end]
+            .iter()
+            .map(|(w, _)| w.as_str())
+            .collect();
         println!(
             "  {:<6} {:<30} -> {:<12} [{}]  {}",
             m.kind,
@@ -77,7 +88,10 @@ pub fn run(args: ExplainArgs) -> Result<i32> {
     println!();
     println!("clauses:");
     for (a, b) in &t.clauses {
-        let words: Vec<&str> = (*a..*b).filter(|i| !t.deleted.contains(i)).map(|i| t.tokens[i].0.as_str()).collect();
+        let words: Vec<&str> = (*a..*b)
+            .filter(|i| !t.deleted.contains(i))
+            .map(|i| t.tokens[i].0.as_str())
+            .collect();
         println!("  [{a}..{b}) {}", words.join(" "));
     }
     if !t.deleted.is_empty() {
@@ -94,8 +108,13 @@ pub fn run(args: ExplainArgs) -> Result<i32> {
         Status::Coded => {
             println!("events:");
             for e in &c.events {
-                let name = dyad::cameo::lookup_nearest(&e.code).map(|i| i.name).unwrap_or("");
-                println!("  {} -> {} {} ({name}) on {}   [{} | {} | {}]", e.source, e.target, e.code, e.date, e.source_text, e.target_text, e.verb_text);
+                let name = dyad::cameo::lookup_nearest(&e.code)
+                    .map(|i| i.name)
+                    .unwrap_or("");
+                println!(
+                    "  {} -> {} {} ({name}) on {}   [{} | {} | {}]",
+                    e.source, e.target, e.code, e.date, e.source_text, e.target_text, e.verb_text
+                );
             }
         }
         other => println!("no event: {other:?}"),

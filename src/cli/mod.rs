@@ -20,9 +20,9 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Code a corpus into an event dataset.
-    Code(code::CodeArgs),
+    Code(Box<code::CodeArgs>),
     /// Show how a sentence is read and coded.
-    Explain(explain::ExplainArgs),
+    Explain(Box<explain::ExplainArgs>),
     /// Run a conformance suite of an earlier coder.
     #[command(subcommand)]
     Validate(validate::ValidateCmd),
@@ -31,8 +31,8 @@ pub enum Command {
 /// Runs the parsed command line; returns the exit status.
 pub fn run(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
-        Command::Code(a) => code::run(a),
-        Command::Explain(a) => explain::run(a),
+        Command::Code(a) => code::run(*a),
+        Command::Explain(a) => explain::run(*a),
         Command::Validate(v) => validate::run(v),
     }
 }

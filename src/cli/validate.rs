@@ -31,14 +31,24 @@ pub enum ValidateCmd {
 fn report(s: &Summary, with_skipped: bool, floor: Option<usize>) -> i32 {
     for r in &s.results {
         if !r.passed {
-            println!("{}: expected {} got {}", r.id, validate::show(&r.expected), validate::show(&r.got));
+            println!(
+                "{}: expected {} got {}",
+                r.id,
+                validate::show(&r.expected),
+                validate::show(&r.got)
+            );
         }
     }
     if with_skipped {
         for (id, why) in &s.skipped {
             println!("{id}: skipped ({why})");
         }
-        println!("{} passed, {} failed, {} skipped", s.passed, s.failed, s.skipped.len());
+        println!(
+            "{} passed, {} failed, {} skipped",
+            s.passed,
+            s.failed,
+            s.skipped.len()
+        );
     } else {
         println!("{} passed, {} failed", s.passed, s.failed);
     }
@@ -59,8 +69,17 @@ pub fn run(cmd: ValidateCmd) -> Result<i32> {
             let s = validate::tabari::run(&project).map_err(anyhow::Error::msg)?;
             Ok(report(&s, false, floor))
         }
-        ValidateCmd::Petrarch { records, dictionaries, floor } => {
-            let dir = dictionaries.unwrap_or_else(|| records.parent().map(|p| p.to_path_buf()).unwrap_or_default());
+        ValidateCmd::Petrarch {
+            records,
+            dictionaries,
+            floor,
+        } => {
+            let dir = dictionaries.unwrap_or_else(|| {
+                records
+                    .parent()
+                    .map(|p| p.to_path_buf())
+                    .unwrap_or_default()
+            });
             let s = validate::petrarch::run(&records, &dir).map_err(anyhow::Error::msg)?;
             Ok(report(&s, true, floor))
         }

@@ -169,12 +169,11 @@ impl Unit {
         }
         out
     }
-    fn text(&self) -> String {
-        self.members.iter().map(|m| m.text.as_str()).collect::<Vec<_>>().join(" / ")
-    }
 }
 
-const REGULAR_ENDINGS: &[&str] = &["'S", "S'", "ING", "IES", "IED", "ES", "ED", "EN", "S", "D", "'"];
+const REGULAR_ENDINGS: &[&str] = &[
+    "'S", "S'", "ING", "IES", "IED", "ES", "ED", "EN", "S", "D", "'",
+];
 
 fn analyse_token(d: &Dictionaries, t: &Token) -> Tok {
     let s = t.text.as_str();
@@ -212,12 +211,21 @@ fn analyse_token(d: &Dictionaries, t: &Token) -> Tok {
             prefixes.push(id);
         }
     }
-    Tok { text: t.text.clone(), cap: t.cap, full, bases, prefixes }
+    Tok {
+        text: t.text.clone(),
+        cap: t.cap,
+        full,
+        bases,
+        prefixes,
+    }
 }
 
 /// Every dictionary id a token can match as a first word: itself, its bases, its prefixes.
 fn token_ids(t: &Tok) -> impl Iterator<Item = u32> + '_ {
-    t.full.into_iter().chain(t.bases.iter().copied()).chain(t.prefixes.iter().copied())
+    t.full
+        .into_iter()
+        .chain(t.bases.iter().copied())
+        .chain(t.prefixes.iter().copied())
 }
 
 fn word_matches(w: &PWord, t: &Tok) -> bool {
@@ -230,7 +238,6 @@ fn word_matches(w: &PWord, t: &Tok) -> bool {
         WordMode::Stem => t.prefixes.contains(&w.id),
     }
 }
-
 
 /// Matches a phrase whose first word is at `start`; returns the matched positions.
 fn match_phrase(p: &Phrase, toks: &[Tok], start: usize, taken: &[bool]) -> Option<Vec<usize>> {
@@ -293,7 +300,9 @@ struct Sentence {
 }
 
 const DETERMINERS: &[&str] = &["A", "AN", "THE"];
-const PRONOUNS: &[&str] = &["HE", "SHE", "IT", "ITS", "HIS", "HER", "THEY", "THEM", "THEIR", "HIM"];
+const PRONOUNS: &[&str] = &[
+    "HE", "SHE", "IT", "ITS", "HIS", "HER", "THEY", "THEM", "THEIR", "HIM",
+];
 const CONJUNCTIONS: &[&str] = &["AND", "BUT", "OR", "NOR"];
 const AUXILIARIES: &[&str] = &["WAS", "WERE", "BEEN", "IS", "ARE", "BE", "BEING"];
 
@@ -315,11 +324,23 @@ impl<'a> Coder<'a> {
 
     /// Codes one sentence; `forward` is the lead actor of the previous sentence of the
     /// same story, which a pronoun opening this sentence stands for.
-    pub fn code_full(&self, sentence: &str, date: Date, want_trace: bool, forward: Option<&str>) -> Coded {
+    pub fn code_full(
+        &self,
+        sentence: &str,
+        date: Date,
+        want_trace: bool,
+        forward: Option<&str>,
+    ) -> Coded {
         self.code_inner(sentence, date, want_trace, forward)
     }
 
-    fn code_inner(&self, sentence: &str, date: Date, want_trace: bool, forward: Option<&str>) -> Coded {
+    fn code_inner(
+        &self,
+        sentence: &str,
+        date: Date,
+        want_trace: bool,
+        forward: Option<&str>,
+    ) -> Coded {
         let lead: Option<String> = None;
         let mut trace = want_trace.then(Trace::default);
         let tokens = text::tokenize(sentence);
@@ -327,11 +348,17 @@ impl<'a> Coder<'a> {
         if tokens.len() > self.opts.max_words {
             tokens.truncate(self.opts.max_words);
             if let Some(t) = trace.as_mut() {
-                t.steps.push(format!("sentence cut to {} words", self.opts.max_words));
+                t.steps
+                    .push(format!("sentence cut to {} words", self.opts.max_words));
             }
         }
         if self.opts.minimum_words > 0 && tokens.len() < self.opts.minimum_words {
-            return Coded { status: Status::TooShort, events: Vec::new(), trace, lead_actor: lead.clone() };
+            return Coded {
+                status: Status::TooShort,
+                events: Vec::new(),
+                trace,
+                lead_actor: lead.clone(),
+            };
         }
         let all_caps = text::is_all_caps(sentence);
         let toks: Vec<Tok> = tokens.iter().map(|t| analyse_token(self.dict, t)).collect();
@@ -359,35 +386,76 @@ impl<'a> Coder<'a> {
         }
         // Discards first: they end all processing.
         if let Some((story, phrase)) = self.find_discard(&s) {
-            return Coded { status: Status::Discard { story, phrase }, events: Vec::new(), trace, lead_actor: None };
+            return Coded {
+                status: Status::Discard { story, phrase },
+                events: Vec::new(),
+                trace,
+                lead_actor: None,
+            };
         }
         match self.tag(&mut s, date, trace.as_mut()) {
             Ok(()) => {}
-            Err(status) => return Coded { status, events: Vec::new(), trace, lead_actor: None },
+            Err(status) => {
+                return Coded {
+                    status,
+                    events: Vec::new(),
+                    trace,
+                    lead_actor: None,
+                }
+            }
         }
         self.build_units(&mut s, date);
-        let lead: Option<String> = s.units.first().and_then(|u| u.members.first()).map(|m| m.base.clone());
+        let lead: Option<String> = s
+            .units
+            .first()
+            .and_then(|u| u.members.first())
+            .map(|m| m.base.clone());
         self.find_compounds(&mut s);
         let comma_deleted = self.delete_comma_clauses(&mut s);
         self.resolve_pronouns(&mut s, forward);
         let clauses = self.clauses(&s);
         if let Some(t) = trace.as_mut() {
-            t.tokens = s.toks.iter().zip(&s.tags).map(|(k, g)| (k.text.clone(), format!("{g:?}").to_lowercase())).collect();
+            t.tokens = s
+                .toks
+                .iter()
+                .zip(&s.tags)
+                .map(|(k, g)| (k.text.clone(), format!("{g:?}").to_lowercase()))
+                .collect();
             t.clauses = clauses.clone();
             t.deleted = (0..n).filter(|&i| s.deleted[i]).collect();
         }
         if let Some(reason) = self.complexity(&s, comma_deleted) {
-            return Coded { status: Status::Complex(reason), events: Vec::new(), trace, lead_actor: lead.clone() };
+            return Coded {
+                status: Status::Complex(reason),
+                events: Vec::new(),
+                trace,
+                lead_actor: lead.clone(),
+            };
         }
         let (status, mut events) = self.code_clauses(&s, &clauses, date, trace.as_mut());
         if status != Status::Coded {
-            return Coded { status, events: Vec::new(), trace, lead_actor: lead.clone() };
+            return Coded {
+                status,
+                events: Vec::new(),
+                trace,
+                lead_actor: lead.clone(),
+            };
         }
         if events.is_empty() {
             if self.opts.complex.no_event {
-                return Coded { status: Status::Complex("no event".into()), events, trace, lead_actor: lead.clone() };
+                return Coded {
+                    status: Status::Complex("no event".into()),
+                    events,
+                    trace,
+                    lead_actor: lead.clone(),
+                };
             }
-            return Coded { status: Status::NoEvent, events, trace, lead_actor: lead.clone() };
+            return Coded {
+                status: Status::NoEvent,
+                events,
+                trace,
+                lead_actor: lead.clone(),
+            };
         }
         let issues = self.issues(&s);
         let attribution = s.spans.iter().find_map(|sp| match sp.kind {
@@ -398,7 +466,12 @@ impl<'a> Coder<'a> {
             e.issues = issues.clone();
             e.attribution = attribution.clone();
         }
-        Coded { status: Status::Coded, events, trace, lead_actor: lead.clone() }
+        Coded {
+            status: Status::Coded,
+            events,
+            trace,
+            lead_actor: lead.clone(),
+        }
     }
 
     fn find_discard(&self, s: &Sentence) -> Option<(bool, String)> {
@@ -427,7 +500,8 @@ impl<'a> Coder<'a> {
         let mut found: Vec<(u32, String)> = Vec::new();
         let mut cancelled: Vec<u32> = Vec::new();
         for i in 0..s.toks.len() {
-            let candidates = token_ids(&s.toks[i]).flat_map(|id| self.dict.issue_index.get(&id).into_iter().flatten());
+            let candidates = token_ids(&s.toks[i])
+                .flat_map(|id| self.dict.issue_index.get(&id).into_iter().flatten());
             for &k in candidates {
                 let (p, is) = &self.dict.issues[k as usize];
                 if match_phrase(p, &s.toks, i, &taken).is_some() {
@@ -439,12 +513,21 @@ impl<'a> Coder<'a> {
                 }
             }
         }
-        found.into_iter().filter(|(c, _)| !cancelled.contains(c)).map(|(_, code)| code).collect()
+        found
+            .into_iter()
+            .filter(|(c, _)| !cancelled.contains(c))
+            .map(|(_, code)| code)
+            .collect()
     }
 
     /// Tags tokens with the longest dictionary phrase starting at each position,
     /// then with the built-in word classes.
-    fn tag(&self, s: &mut Sentence, date: Date, mut trace: Option<&mut Trace>) -> Result<(), Status> {
+    fn tag(
+        &self,
+        s: &mut Sentence,
+        date: Date,
+        mut trace: Option<&mut Trace>,
+    ) -> Result<(), Status> {
         let n = s.toks.len();
         let mut taken = vec![false; n];
         let d = self.dict;
@@ -456,7 +539,7 @@ impl<'a> Coder<'a> {
             }
             let t = &s.toks[i];
             let mut best: Option<(usize, u32, Vec<usize>)> = None;
-            let mut consider = |id: u32, best: &mut Option<(usize, u32, Vec<usize>)>| {
+            let consider = |id: u32, best: &mut Option<(usize, u32, Vec<usize>)>| {
                 if let Some(list) = d.index.get(&id) {
                     for &e in list {
                         let entry = &d.entries[e as usize];
@@ -499,7 +582,12 @@ impl<'a> Coder<'a> {
                 for &p in &pos {
                     s.tags[p] = tag;
                 }
-                s.spans.push(Span { start: i, end, positions: pos, kind });
+                s.spans.push(Span {
+                    start: i,
+                    end,
+                    positions: pos,
+                    kind,
+                });
             }
             i += 1;
         }
@@ -545,9 +633,13 @@ impl<'a> Coder<'a> {
                     }
                     match v {
                         // PETRARCH reads `###` and `+++` on actors as plain codes.
-                        ActorValue::Special(Special::Discard | Special::Complex) if self.opts.petrarch => {}
+                        ActorValue::Special(Special::Discard | Special::Complex)
+                            if self.opts.petrarch => {}
                         ActorValue::Special(Special::Discard) => {
-                            return Err(Status::Discard { story: false, phrase: actor.text.clone() })
+                            return Err(Status::Discard {
+                                story: false,
+                                phrase: actor.text.clone(),
+                            })
                         }
                         ActorValue::Special(Special::Complex) => {
                             return Err(Status::Complex(format!("complex actor {}", actor.text)))
@@ -568,10 +660,14 @@ impl<'a> Coder<'a> {
                             loc: Some(verb.loc.clone()),
                         });
                     }
-                    let has_patterns = !d.pattern_groups[verb.group as usize].is_empty() || !verb.extra_groups.is_empty();
+                    let has_patterns = !d.pattern_groups[verb.group as usize].is_empty()
+                        || !verb.extra_groups.is_empty();
                     match &verb.code {
                         EventCode::Special(Special::Discard) => {
-                            return Err(Status::Discard { story: false, phrase: verb.text.clone() })
+                            return Err(Status::Discard {
+                                story: false,
+                                phrase: verb.text.clone(),
+                            })
                         }
                         EventCode::Special(Special::Complex) if !has_patterns => {
                             return Err(Status::Complex(format!("complex verb {}", verb.text)))
@@ -598,7 +694,11 @@ impl<'a> Coder<'a> {
                             end: sp.end,
                             kind: "agent",
                             phrase: ag.text.clone(),
-                            code: if ag.prefix { format!("{}~", ag.code) } else { format!("~{}", ag.code) },
+                            code: if ag.prefix {
+                                format!("{}~", ag.code)
+                            } else {
+                                format!("~{}", ag.code)
+                            },
                             loc: Some(ag.loc.clone()),
                         });
                     }
@@ -611,10 +711,16 @@ impl<'a> Coder<'a> {
                         if self.opts.time_shift {
                             match sp2 {
                                 Special::Discard => {
-                                    return Err(Status::Discard { story: false, phrase: d.times[tm as usize].text.clone() })
+                                    return Err(Status::Discard {
+                                        story: false,
+                                        phrase: d.times[tm as usize].text.clone(),
+                                    })
                                 }
                                 Special::Complex => {
-                                    return Err(Status::Complex(format!("time phrase {}", d.times[tm as usize].text)))
+                                    return Err(Status::Complex(format!(
+                                        "time phrase {}",
+                                        d.times[tm as usize].text
+                                    )))
                                 }
                                 Special::Null => {}
                             }
@@ -640,25 +746,37 @@ impl<'a> Coder<'a> {
         let n = s.toks.len();
         // Actor spans to units.
         let mut unit_of_span: Vec<Option<usize>> = vec![None; s.spans.len()];
-        for sid in 0..s.spans.len() {
-            let sp = &s.spans[sid];
+        for (sid, sp) in s.spans.iter().enumerate() {
             if let EntryKind::Actor(a) = sp.kind {
                 if s.tags[sp.start] != Tag::Actor {
                     continue;
                 }
                 let actor = &d.actors[a as usize];
                 let resolved = match actor.codes.resolve(date) {
-                    ActorValue::Special(Special::Discard) if self.opts.petrarch => ActorValue::Codes(vec!["###".into()]),
-                    ActorValue::Special(Special::Complex) if self.opts.petrarch => ActorValue::Codes(vec!["+++".into()]),
+                    ActorValue::Special(Special::Discard) if self.opts.petrarch => {
+                        ActorValue::Codes(vec!["###".into()])
+                    }
+                    ActorValue::Special(Special::Complex) if self.opts.petrarch => {
+                        ActorValue::Codes(vec!["+++".into()])
+                    }
                     v => v.clone(),
                 };
                 if let ActorValue::Codes(codes) = &resolved {
-                    let text = sp.positions.iter().map(|&p| s.toks[p].text.as_str()).collect::<Vec<_>>().join(" ");
+                    let text = sp
+                        .positions
+                        .iter()
+                        .map(|&p| s.toks[p].text.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" ");
                     unit_of_span[sid] = Some(s.units.len());
                     s.units.push(Unit {
                         start: sp.start,
                         end: sp.end,
-                        members: vec![ActorRef { codes: codes.clone(), text, base: codes[0].clone() }],
+                        members: vec![ActorRef {
+                            codes: codes.clone(),
+                            text,
+                            base: codes[0].clone(),
+                        }],
                         compound: codes.len() > 1,
                         pronoun: false,
                     });
@@ -682,13 +800,17 @@ impl<'a> Coder<'a> {
         // Agents.
         for sid in 0..s.spans.len() {
             let sp = s.spans[sid].clone();
-            let EntryKind::Agent(a) = sp.kind else { continue };
+            let EntryKind::Agent(a) = sp.kind else {
+                continue;
+            };
             if s.tags[sp.start] != Tag::Agent {
                 continue;
             }
             let agent = &d.agents[a as usize];
             let former = (sp.start > 0 && s.toks[sp.start - 1].text == "FORMER")
-                || (sp.start > 1 && s.toks[sp.start - 2].text == "FORMER" && s.tags[sp.start - 1] == Tag::Actor);
+                || (sp.start > 1
+                    && s.toks[sp.start - 2].text == "FORMER"
+                    && s.tags[sp.start - 1] == Tag::Actor);
             // Immediately after the agent, immediately before it, or after OF / IN.
             let mut target = None;
             let mut also = None;
@@ -697,7 +819,11 @@ impl<'a> Coder<'a> {
             }
             // "Arnor former security officials": FORMER between actor and agent.
             let former_between = sp.start > 1 && s.toks[sp.start - 1].text == "FORMER";
-            let back = if former_between { sp.start - 1 } else { sp.start };
+            let back = if former_between {
+                sp.start - 1
+            } else {
+                sp.start
+            };
             if back > 0 {
                 let before = unit_ending_at(s, back - 1);
                 if target.is_none() {
@@ -718,7 +844,12 @@ impl<'a> Coder<'a> {
                     target = span_unit(s, p);
                 }
             }
-            let agent_text = sp.positions.iter().map(|&p| s.toks[p].text.as_str()).collect::<Vec<_>>().join(" ");
+            let agent_text = sp
+                .positions
+                .iter()
+                .map(|&p| s.toks[p].text.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
             if let (Some(u), Some(t)) = (also, target) {
                 // One noun phrase: the earlier actor joins the later one.
                 let earlier = s.units[u].clone();
@@ -743,7 +874,11 @@ impl<'a> Coder<'a> {
                         for c in &mut m.codes {
                             *c = add_agent(c, &agent.code, agent.prefix, former || former_actor);
                         }
-                        m.text = if sp.start < unit.start { format!("{agent_text} {}", m.text) } else { format!("{} {agent_text}", m.text) };
+                        m.text = if sp.start < unit.start {
+                            format!("{agent_text} {}", m.text)
+                        } else {
+                            format!("{} {agent_text}", m.text)
+                        };
                     }
                     unit.start = unit.start.min(sp.start);
                     unit.end = unit.end.max(sp.end);
@@ -762,7 +897,11 @@ impl<'a> Coder<'a> {
                     s.units.push(Unit {
                         start: sp.start,
                         end: sp.end,
-                        members: vec![ActorRef { codes: vec![code.clone()], text: agent_text, base: code }],
+                        members: vec![ActorRef {
+                            codes: vec![code.clone()],
+                            text: agent_text,
+                            base: code,
+                        }],
                         compound: false,
                         pronoun: false,
                     });
@@ -837,7 +976,10 @@ impl<'a> Coder<'a> {
         let loose = self.opts.petrarch;
         let unit_after = |s: &Sentence, mut p: usize| -> Option<usize> {
             let mut skipped = 0;
-            while p < n && (matches!(s.tags[p], Tag::Adj | Tag::Det) || (loose && s.tags[p] == Tag::Word && skipped < 3)) {
+            while p < n
+                && (matches!(s.tags[p], Tag::Adj | Tag::Det)
+                    || (loose && s.tags[p] == Tag::Word && skipped < 3))
+            {
                 if s.tags[p] == Tag::Word {
                     skipped += 1;
                 }
@@ -868,19 +1010,18 @@ impl<'a> Coder<'a> {
                     if let Some(next) = unit_after(s, end + 1) {
                         group.push(next);
                         seps.push(end);
-                        cur = next;
                         // A conjunction closes a list.
                         break;
                     }
                     break;
                 } else if t == "," {
                     // ", and" continues the list.
-                    if end + 1 < n && s.tags[end + 1] == Tag::Conj && s.toks[end + 1].text == "AND" {
+                    if end + 1 < n && s.tags[end + 1] == Tag::Conj && s.toks[end + 1].text == "AND"
+                    {
                         if let Some(next) = unit_after(s, end + 2) {
                             group.push(next);
                             seps.push(end);
                             seps.push(end + 1);
-                            cur = next;
                             break;
                         }
                         break;
@@ -923,7 +1064,9 @@ impl<'a> Coder<'a> {
                 q += 1;
             }
             let noun_like = |t: Tag| matches!(t, Tag::Noun);
-            if (noun_like(prev) && q < n && noun_like(s.tags[q])) || (prev == Tag::Adj && s.tags[p + 1] == Tag::Adj) {
+            if (noun_like(prev) && q < n && noun_like(s.tags[q]))
+                || (prev == Tag::Adj && s.tags[p + 1] == Tag::Adj)
+            {
                 s.bound_conj[p] = true;
             }
         }
@@ -952,7 +1095,13 @@ impl<'a> Coder<'a> {
                         members.extend(s.units[m].members.iter().cloned());
                     }
                     let start = np_start(s, first.start).min(first.start);
-                    new_units.push(Unit { start: start.max(first.start), end: last.end, members, compound: true, pronoun: false });
+                    new_units.push(Unit {
+                        start: start.max(first.start),
+                        end: last.end,
+                        members,
+                        compound: true,
+                        pronoun: false,
+                    });
                 }
                 Some(_) => {}
             }
@@ -975,14 +1124,22 @@ impl<'a> Coder<'a> {
             if s.deleted[p] {
                 continue;
             }
-            let before: Vec<&Unit> = s.units.iter().filter(|u| u.end <= p && !s.deleted[u.start]).collect();
+            let before: Vec<&Unit> = s
+                .units
+                .iter()
+                .filter(|u| u.end <= p && !s.deleted[u.start])
+                .collect();
             if before.is_empty() {
                 // A pronoun before any actor stands for the previous sentence's lead actor.
                 if let Some(f) = forward {
                     added.push(Unit {
                         start: p,
                         end: p + 1,
-                        members: vec![ActorRef { codes: vec![f.to_string()], text: w.to_string(), base: f.to_string() }],
+                        members: vec![ActorRef {
+                            codes: vec![f.to_string()],
+                            text: w.to_string(),
+                            base: f.to_string(),
+                        }],
                         compound: false,
                         pronoun: true,
                     });
@@ -990,13 +1147,28 @@ impl<'a> Coder<'a> {
                 continue;
             }
             let referent: Option<(Vec<ActorRef>, bool)> = match w {
-                "HE" | "SHE" | "IT" | "HIM" => before.first().map(|u| (u.members.clone(), u.compound)),
+                "HE" | "SHE" | "IT" | "HIM" => {
+                    before.first().map(|u| (u.members.clone(), u.compound))
+                }
                 // The first actor of the sentence (the last member when it is a compound).
-                "ITS" | "HIS" | "HER" => before.first().and_then(|u| u.members.last()).map(|m| (vec![m.clone()], false)),
-                _ => before.iter().find(|u| u.compound).or(before.first()).map(|u| (u.members.clone(), u.compound)),
+                "ITS" | "HIS" | "HER" => before
+                    .first()
+                    .and_then(|u| u.members.last())
+                    .map(|m| (vec![m.clone()], false)),
+                _ => before
+                    .iter()
+                    .find(|u| u.compound)
+                    .or(before.first())
+                    .map(|u| (u.members.clone(), u.compound)),
             };
             if let Some((members, compound)) = referent {
-                added.push(Unit { start: p, end: p + 1, members, compound, pronoun: true });
+                added.push(Unit {
+                    start: p,
+                    end: p + 1,
+                    members,
+                    compound,
+                    pronoun: true,
+                });
             }
         }
         if !added.is_empty() {
@@ -1016,7 +1188,9 @@ impl<'a> Coder<'a> {
             return 0;
         }
         let n = s.toks.len();
-        let commas: Vec<usize> = (0..n).filter(|&i| s.tags[i] == Tag::Comma && !s.bound_comma[i]).collect();
+        let commas: Vec<usize> = (0..n)
+            .filter(|&i| s.tags[i] == Tag::Comma && !s.bound_comma[i])
+            .collect();
         if commas.is_empty() {
             return 0;
         }
@@ -1062,15 +1236,20 @@ impl<'a> Coder<'a> {
         let n = s.toks.len();
         let mut inside = vec![false; n];
         for sp in &s.spans {
-            for i in sp.start..sp.end {
-                inside[i] = true;
-            }
+            inside[sp.start..sp.end].fill(true);
         }
         let mut out = Vec::new();
         let mut start = 0;
-        for i in 0..n {
-            let comma_break = self.opts.petrarch && s.tags[i] == Tag::Comma && !s.bound_comma[i] && opens_clause(s, i + 1);
-            if (s.tags[i] == Tag::Conj || comma_break) && !s.bound_conj[i] && !s.deleted[i] && !inside[i] {
+        for (i, &within) in inside.iter().enumerate() {
+            let comma_break = self.opts.petrarch
+                && s.tags[i] == Tag::Comma
+                && !s.bound_comma[i]
+                && opens_clause(s, i + 1);
+            if (s.tags[i] == Tag::Conj || comma_break)
+                && !s.bound_conj[i]
+                && !s.deleted[i]
+                && !within
+            {
                 out.push((start, i));
                 start = i + 1;
             }
@@ -1083,19 +1262,27 @@ impl<'a> Coder<'a> {
         let c = &self.opts.complex;
         let live = |i: usize| !s.deleted[i];
         let verbs: Vec<usize> = (0..s.toks.len())
-            .filter(|&i| live(i) && s.tags[i] == Tag::Verb && s.span_at[i].is_some_and(|sid| s.spans[sid].start == i))
+            .filter(|&i| {
+                live(i)
+                    && s.tags[i] == Tag::Verb
+                    && s.span_at[i].is_some_and(|sid| s.spans[sid].start == i)
+            })
             .collect();
         if c.verbs > 0 && verbs.len() >= c.verbs {
             return Some(format!("{} verbs", verbs.len()));
         }
-        let conj = (0..s.toks.len()).filter(|&i| live(i) && s.tags[i] == Tag::Conj && !s.bound_conj[i]).count();
+        let conj = (0..s.toks.len())
+            .filter(|&i| live(i) && s.tags[i] == Tag::Conj && !s.bound_conj[i])
+            .count();
         if c.conj > 0 && conj >= c.conj {
             return Some(format!("{conj} conjunctions"));
         }
         if c.actors > 0 && s.units.len() >= c.actors {
             return Some(format!("{} actors", s.units.len()));
         }
-        let prons = (0..s.toks.len()).filter(|&i| s.tags[i] == Tag::Pron || s.toks[i].text == "THEY").count();
+        let prons = (0..s.toks.len())
+            .filter(|&i| s.tags[i] == Tag::Pron || s.toks[i].text == "THEY")
+            .count();
         if c.pronouns > 0 && prons >= c.pronouns {
             return Some(format!("{prons} pronouns"));
         }
@@ -1108,10 +1295,14 @@ impl<'a> Coder<'a> {
         if c.late_verb > 0 && verbs.first().is_none_or(|&v| v >= c.late_verb) {
             return Some("late verb".into());
         }
-        let coded_verb = verbs.iter().copied().find(|&i| match s.spans[s.span_at[i].unwrap()].kind {
-            EntryKind::Verb(v) => !self.dict.verbs[v as usize].code.is_null(),
-            _ => false,
-        });
+        let coded_verb =
+            verbs
+                .iter()
+                .copied()
+                .find(|&i| match s.spans[s.span_at[i].unwrap()].kind {
+                    EntryKind::Verb(v) => !self.dict.verbs[v as usize].code.is_null(),
+                    _ => false,
+                });
         if let Some(v) = coded_verb {
             let prior = s.units.iter().any(|u| u.start < v && !s.deleted[u.start]);
             if c.no_act_prior && !prior && self.opts.default_source.is_none() {
@@ -1151,8 +1342,13 @@ impl<'a> Coder<'a> {
                 continue;
             }
             // The source carries over from the previous clause unless an actor opens this one.
-            let opener = live.iter().copied().find(|&p| !matches!(s.tags[p], Tag::Det | Tag::Adj));
-            let first_unit_in_clause = live.iter().find_map(|&p| s.unit_at[p].filter(|&u| s.units[u].start == p));
+            let opener = live
+                .iter()
+                .copied()
+                .find(|&p| !matches!(s.tags[p], Tag::Det | Tag::Adj));
+            let first_unit_in_clause = live
+                .iter()
+                .find_map(|&p| s.unit_at[p].filter(|&u| s.units[u].start == p));
             if ci == 0 || detached {
                 source = None;
             } else if let Some(o) = opener {
@@ -1171,15 +1367,24 @@ impl<'a> Coder<'a> {
                 if sp.start != p {
                     continue;
                 }
-                let EntryKind::Verb(v) = sp.kind else { continue };
+                let EntryKind::Verb(v) = sp.kind else {
+                    continue;
+                };
                 let verb = &d.verbs[v as usize];
                 let verb_end = live.iter().position(|&q| q >= sp.end).unwrap_or(live.len());
-                let ctx = MatchCtx { s, live: &live, verb_start: li, verb_end };
+                let ctx = MatchCtx {
+                    s,
+                    live: &live,
+                    verb_start: li,
+                    verb_end,
+                };
                 let mut result: Option<(EventCode, Binding, Option<&Pattern>)> = None;
                 let groups = std::iter::once(verb.group).chain(verb.extra_groups.iter().copied());
-                let mut pats: Vec<&Pattern> = groups.flat_map(|g| d.pattern_groups[g as usize].iter()).collect();
+                let mut pats: Vec<&Pattern> = groups
+                    .flat_map(|g| d.pattern_groups[g as usize].iter())
+                    .collect();
                 if !verb.extra_groups.is_empty() {
-                    pats.sort_by(|a, b| b.weight.cmp(&a.weight));
+                    pats.sort_by_key(|p| std::cmp::Reverse(p.weight));
                 }
                 // Longest first; a match through alternatives counts only the letters it
                 // actually matched, so longer patterns are still tried after it.
@@ -1189,43 +1394,96 @@ impl<'a> Coder<'a> {
                         break;
                     }
                     if let Some(b) = ctx.match_pattern(pat, d) {
-                        let actual = pat.weight - max_alt_weight(&pat.lower, d) - max_alt_weight(&pat.upper, d) + b.alt_chars;
+                        let actual = pat.weight
+                            - max_alt_weight(&pat.lower, d)
+                            - max_alt_weight(&pat.upper, d)
+                            + b.alt_chars;
                         if result.is_none() || actual > best_weight {
                             best_weight = actual;
                             result = Some((pat.code.clone(), b, Some(pat)));
                         }
                     }
                 }
-                let (code, binding, pat) = result.unwrap_or((verb.code.clone(), Binding::default(), None));
+                let (code, binding, pat) =
+                    result.unwrap_or((verb.code.clone(), Binding::default(), None));
                 if let Some(t) = trace.as_deref_mut() {
                     match pat {
-                        Some(pt) => t.steps.push(format!("verb {} matched pattern \"{}\" [{}] at {}", verb.text, pt.text, code_text(&pt.code), pt.loc)),
-                        None => t.steps.push(format!("verb {} coded by its root [{}] at {}", verb.text, code_text(&verb.code), verb.loc)),
+                        Some(pt) => t.steps.push(format!(
+                            "verb {} matched pattern \"{}\" [{}] at {}",
+                            verb.text,
+                            pt.text,
+                            code_text(&pt.code),
+                            pt.loc
+                        )),
+                        None => t.steps.push(format!(
+                            "verb {} coded by its root [{}] at {}",
+                            verb.text,
+                            code_text(&verb.code),
+                            verb.loc
+                        )),
                     }
                 }
                 let (ev_code, paired, sub, dom) = match &code {
                     EventCode::Special(Special::Null) => continue,
                     EventCode::Special(Special::Discard) => {
-                        return (Status::Discard { story: false, phrase: verb.text.clone() }, Vec::new())
+                        return (
+                            Status::Discard {
+                                story: false,
+                                phrase: verb.text.clone(),
+                            },
+                            Vec::new(),
+                        )
                     }
-                    EventCode::Special(Special::Complex) => return (Status::Complex(format!("complex phrase of {}", verb.text)), Vec::new()),
-                    EventCode::Event { code, paired, subordinate, dominant } => (code.clone(), paired.clone(), *subordinate, *dominant),
+                    EventCode::Special(Special::Complex) => {
+                        return (
+                            Status::Complex(format!("complex phrase of {}", verb.text)),
+                            Vec::new(),
+                        )
+                    }
+                    EventCode::Event {
+                        code,
+                        paired,
+                        subordinate,
+                        dominant,
+                    } => (code.clone(), paired.clone(), *subordinate, *dominant),
                 };
                 let verb_text = {
-                    let mut words: Vec<&str> = sp.positions.iter().map(|&q| s.toks[q].text.as_str()).collect();
+                    let mut words: Vec<&str> = sp
+                        .positions
+                        .iter()
+                        .map(|&q| s.toks[q].text.as_str())
+                        .collect();
                     if let Some(pt) = pat {
                         words = vec![];
                         for &q in binding.words() {
                             words.push(s.toks[q as usize].text.as_str());
                         }
                         if words.is_empty() {
-                            words = sp.positions.iter().map(|&q| s.toks[q].text.as_str()).collect();
+                            words = sp
+                                .positions
+                                .iter()
+                                .map(|&q| s.toks[q].text.as_str())
+                                .collect();
                         }
                         let _ = pt;
                     }
                     words.join(" ")
                 };
-                let f = self.assign(s, &live, li, verb_end, &binding, source, first_unit_in_clause, ev_code, paired, dom, verb_text, date, trace.as_deref_mut());
+                let f = self.assign(
+                    s,
+                    &live,
+                    li,
+                    verb_end,
+                    &binding,
+                    source,
+                    first_unit_in_clause,
+                    ev_code,
+                    paired,
+                    dom,
+                    verb_text,
+                    date,
+                    trace.as_deref_mut(),
+                );
                 let Some(mut f) = f else { continue };
                 f.subordinate = sub;
                 if f.source_unit.is_some() && ci > 0 && binding.source.is_some() {
@@ -1321,12 +1579,20 @@ impl<'a> Coder<'a> {
         date: Date,
         trace: Option<&mut Trace>,
     ) -> Option<Found> {
-        let units_before: Vec<usize> = live[..verb_start].iter().filter_map(|&p| s.unit_at[p].filter(|&u| s.units[u].start == p)).collect();
-        let units_after: Vec<usize> = live[verb_end..].iter().filter_map(|&p| s.unit_at[p].filter(|&u| s.units[u].start == p)).collect();
+        let units_before: Vec<usize> = live[..verb_start]
+            .iter()
+            .filter_map(|&p| s.unit_at[p].filter(|&u| s.units[u].start == p))
+            .collect();
+        let units_after: Vec<usize> = live[verb_end..]
+            .iter()
+            .filter_map(|&p| s.unit_at[p].filter(|&u| s.units[u].start == p))
+            .collect();
         let mut source = b.source;
         let mut target = b.target;
         let mut why = Vec::new();
-        let compound_after = b.compound.is_some_and(|c| s.units[c].start >= live[verb_start]);
+        let compound_after = b
+            .compound
+            .is_some_and(|c| s.units[c].start >= live[verb_start]);
         if let (Some(c), true) = (b.compound, self.opts.petrarch && compound_after) {
             target = Some(c);
             why.push("target: the compound named by % after the verb".to_string());
@@ -1344,15 +1610,25 @@ impl<'a> Coder<'a> {
         // Passive voice: WAS/WERE/BEEN one or two words before the verb, BY right after.
         let passive = !designated && {
             let vs = live[verb_start];
-            let aux = (1..=2).any(|k| vs >= k && s.tags[vs - k] == Tag::Aux && matches!(s.toks[vs - k].text.as_str(), "WAS" | "WERE" | "BEEN"));
+            let aux = (1..=2).any(|k| {
+                vs >= k
+                    && s.tags[vs - k] == Tag::Aux
+                    && matches!(s.toks[vs - k].text.as_str(), "WAS" | "WERE" | "BEEN")
+            });
             let by = verb_end < live.len() && s.tags[live[verb_end]] == Tag::By;
             let by_late = verb_end + 1 < live.len() && s.tags[live[verb_end + 1]] == Tag::By;
             aux && (by || by_late)
         };
         if passive {
             // The agent after BY is the source; the subject is the target.
-            let by_pos = if s.tags[live[verb_end]] == Tag::By { verb_end } else { verb_end + 1 };
-            let after_by: Option<usize> = live[by_pos + 1..].iter().find_map(|&p| s.unit_at[p].filter(|&u| s.units[u].start == p));
+            let by_pos = if s.tags[live[verb_end]] == Tag::By {
+                verb_end
+            } else {
+                verb_end + 1
+            };
+            let after_by: Option<usize> = live[by_pos + 1..]
+                .iter()
+                .find_map(|&p| s.unit_at[p].filter(|&u| s.units[u].start == p));
             source = after_by;
             target = clause_source.or_else(|| units_before.first().copied());
             why.push("passive voice: the actor after BY is the source".into());
@@ -1362,9 +1638,15 @@ impl<'a> Coder<'a> {
             // The pattern set the target: the source is the first actor with another code.
             let tcodes = s.units[t].codes();
             let other = |u: &usize| *u != t && s.units[*u].codes() != tcodes;
-            source = units_before.iter().copied().find(other).or_else(|| units_after.iter().copied().find(other));
+            source = units_before
+                .iter()
+                .copied()
+                .find(other)
+                .or_else(|| units_after.iter().copied().find(other));
             if source.is_some() {
-                why.push("source: the first actor with a code other than the pattern's target".into());
+                why.push(
+                    "source: the first actor with a code other than the pattern's target".into(),
+                );
             }
         }
         if source.is_none() && !passive {
@@ -1377,12 +1659,20 @@ impl<'a> Coder<'a> {
             let _ = first_unit_in_clause;
             if source.is_some() {
                 why.push("source: the first actor before the verb".into());
-            } else if b.target.is_none() && !self.opts.default_source.as_ref().is_some_and(|d| d.positional) {
+            } else if b.target.is_none()
+                && !self
+                    .opts
+                    .default_source
+                    .as_ref()
+                    .is_some_and(|d| d.positional)
+            {
                 // TABARI is greedy: with no actor before the verb, the first actor after it.
                 source = units_after.iter().copied().find(|&u| !s.units[u].pronoun);
                 split_compound = source.is_some_and(|u| s.units[u].compound);
                 if source.is_some() {
-                    why.push("source: no actor before the verb, so the first actor after it".into());
+                    why.push(
+                        "source: no actor before the verb, so the first actor after it".into(),
+                    );
                 }
             }
         }
@@ -1404,8 +1694,12 @@ impl<'a> Coder<'a> {
             }
         }
         // Default actors.
-        let mut src_codes: Vec<(String, String)> = source.map(|u| member_codes(&s.units[u])).unwrap_or_default();
-        let mut tgt_codes: Vec<(String, String)> = target.map(|u| member_codes(&s.units[u])).unwrap_or_default();
+        let mut src_codes: Vec<(String, String)> = source
+            .map(|u| member_codes(&s.units[u]))
+            .unwrap_or_default();
+        let mut tgt_codes: Vec<(String, String)> = target
+            .map(|u| member_codes(&s.units[u]))
+            .unwrap_or_default();
         if split_compound && source == target && src_codes.len() > 1 {
             // A compound found after the verb: its first actor acts on the others.
             tgt_codes = src_codes.split_off(1);
@@ -1422,7 +1716,7 @@ impl<'a> Coder<'a> {
                 tgt_codes = vec![(dt.code.clone(), String::new())];
             }
         }
-        if !self.opts.require_dyad && !(src_codes.is_empty() && tgt_codes.is_empty()) {
+        if !(self.opts.require_dyad || src_codes.is_empty() && tgt_codes.is_empty()) {
             // Without the dyad requirement a missing side is written `---`.
             if src_codes.is_empty() {
                 src_codes.push(("---".into(), String::new()));
@@ -1433,7 +1727,14 @@ impl<'a> Coder<'a> {
         }
         if src_codes.is_empty() || tgt_codes.is_empty() {
             if let Some(t) = trace {
-                t.steps.push(format!("verb {verb_text}: no {} found, no event", if src_codes.is_empty() { "source" } else { "target" }));
+                t.steps.push(format!(
+                    "verb {verb_text}: no {} found, no event",
+                    if src_codes.is_empty() {
+                        "source"
+                    } else {
+                        "target"
+                    }
+                ));
             }
             return None;
         }
@@ -1470,14 +1771,22 @@ impl<'a> Coder<'a> {
             (Some(a), Some(t)) if passive || s.units[t].start < s.units[a].start => Some(t),
             _ => source,
         };
-        Some(Found { events, dominant, subordinate: false, source_unit: subject })
+        Some(Found {
+            events,
+            dominant,
+            subordinate: false,
+            source_unit: subject,
+        })
     }
 }
 
 /// Whether the words from `p` open a clause with its own subject: an actor before
 /// any preposition, verb or further punctuation ("..., a senior official said").
 fn opens_clause(s: &Sentence, mut p: usize) -> bool {
-    const PREPOSITIONS: &[&str] = &["WITH", "OF", "IN", "TO", "FOR", "ON", "AT", "FROM", "BY", "AFTER", "BEFORE", "AGAINST", "OVER"];
+    const PREPOSITIONS: &[&str] = &[
+        "WITH", "OF", "IN", "TO", "FOR", "ON", "AT", "FROM", "BY", "AFTER", "BEFORE", "AGAINST",
+        "OVER",
+    ];
     while p < s.toks.len() {
         if s.unit_at[p].is_some() {
             return true;
@@ -1591,7 +1900,12 @@ fn items_weight(items: &[Item], d: &Dictionaries) -> usize {
     items
         .iter()
         .map(|it| match &it.elem {
-            Elem::Word(w) => d.vocab.get(w.id).chars().filter(|c| c.is_alphanumeric()).count(),
+            Elem::Word(w) => d
+                .vocab
+                .get(w.id)
+                .chars()
+                .filter(|c| c.is_alphanumeric())
+                .count(),
             Elem::Alt(alts) => alts.iter().map(|a| items_weight(a, d)).max().unwrap_or(0),
             _ => 0,
         })
@@ -1642,10 +1956,19 @@ impl MatchCtx<'_> {
         }
         // Every literal word must occur on its side of the verb.
         for (w, upper) in &pat.required {
-            let (a, z) = if *upper { (self.verb_end, hi) } else { (lo, self.verb_start) };
-            let Some(positions) = self.s.where_id.get(&w.id) else { return None };
-            let (pa, pz) = (self.live.get(a).copied().unwrap_or(usize::MAX), if z == 0 { 0 } else { self.live[z - 1] + 1 });
-            if !positions.iter().any(|&p| p >= pa && p < pz && !self.s.deleted[p] && word_matches(w, &self.s.toks[p])) {
+            let (a, z) = if *upper {
+                (self.verb_end, hi)
+            } else {
+                (lo, self.verb_start)
+            };
+            let positions = self.s.where_id.get(&w.id)?;
+            let (pa, pz) = (
+                self.live.get(a).copied().unwrap_or(usize::MAX),
+                if z == 0 { 0 } else { self.live[z - 1] + 1 },
+            );
+            if !positions.iter().any(|&p| {
+                p >= pa && p < pz && !self.s.deleted[p] && word_matches(w, &self.s.toks[p])
+            }) {
                 return None;
             }
         }
@@ -1653,12 +1976,22 @@ impl MatchCtx<'_> {
         if !pat.lower.is_empty() {
             // Elements before the verb are found scanning back from it: `$ *` takes
             // the nearest actor before the verb.
-            if !self.match_rev(&pat.lower, pat.lower.len(), self.verb_start, pat.verb_link, lo, &mut b, d) {
+            if !self.match_rev(
+                &pat.lower,
+                pat.lower.len(),
+                self.verb_start,
+                pat.verb_link,
+                lo,
+                &mut b,
+                d,
+            ) {
                 return None;
             }
         }
         if !pat.upper.is_empty() {
-            let ok = self.match_seq(&pat.upper, 0, self.verb_end, hi, &mut b, d, &mut |_, _| true);
+            let ok = self.match_seq(&pat.upper, 0, self.verb_end, hi, &mut b, d, &mut |_, _| {
+                true
+            });
             if !ok {
                 return None;
             }
@@ -1669,7 +2002,16 @@ impl MatchCtx<'_> {
     /// Matches `items[..k]` backwards: `items[k - 1]` must end at `bound` (when `adj`
     /// is adjacent) or before it, and not start before `lo`.
     #[allow(clippy::too_many_arguments)]
-    fn match_rev(&self, items: &[Item], k: usize, bound: usize, adj: Link, lo: usize, b: &mut Binding, d: &Dictionaries) -> bool {
+    fn match_rev(
+        &self,
+        items: &[Item],
+        k: usize,
+        bound: usize,
+        adj: Link,
+        lo: usize,
+        b: &mut Binding,
+        d: &Dictionaries,
+    ) -> bool {
         if k == 0 {
             return true;
         }
@@ -1686,7 +2028,9 @@ impl MatchCtx<'_> {
             for st in (lo..e).rev() {
                 let saved = *b;
                 let reach = self.match_elem(&item.elem, st, e, b, d);
-                if reach.as_slice().contains(&e) && self.match_rev(items, k - 1, st, item.link, lo, b, d) {
+                if reach.as_slice().contains(&e)
+                    && self.match_rev(items, k - 1, st, item.link, lo, b, d)
+                {
                     return true;
                 }
                 *b = saved;
@@ -1731,7 +2075,11 @@ impl MatchCtx<'_> {
             return accept(pos, b);
         }
         let item = &items[k];
-        let link = if anchored && k == 0 { Link::Adjacent } else { item.link };
+        let link = if anchored && k == 0 {
+            Link::Adjacent
+        } else {
+            item.link
+        };
         let candidates = match link {
             Link::Adjacent => pos..(pos + 1).min(limit),
             Link::Gap => pos..limit,
@@ -1750,7 +2098,14 @@ impl MatchCtx<'_> {
     }
 
     /// Ends (exclusive live indices) at which `elem` can match starting at `at`.
-    fn match_elem(&self, elem: &Elem, at: usize, limit: usize, b: &mut Binding, d: &Dictionaries) -> Ends {
+    fn match_elem(
+        &self,
+        elem: &Elem,
+        at: usize,
+        limit: usize,
+        b: &mut Binding,
+        d: &Dictionaries,
+    ) -> Ends {
         let s = self.s;
         let p = self.live[at];
         let unit_here = || -> Option<(usize, usize)> {
@@ -1759,7 +2114,9 @@ impl MatchCtx<'_> {
                 return None;
             }
             let end_tok = s.units[u].end;
-            let end = (at..limit).find(|&li| self.live[li] >= end_tok).unwrap_or(limit);
+            let end = (at..limit)
+                .find(|&li| self.live[li] >= end_tok)
+                .unwrap_or(limit);
             Some((u, end.max(at + 1)))
         };
         match elem {
@@ -1872,7 +2229,12 @@ pub fn code_text(c: &EventCode) -> String {
         EventCode::Special(Special::Null) => "---".into(),
         EventCode::Special(Special::Discard) => "###".into(),
         EventCode::Special(Special::Complex) => "+++".into(),
-        EventCode::Event { code, paired, subordinate, dominant } => {
+        EventCode::Event {
+            code,
+            paired,
+            subordinate,
+            dominant,
+        } => {
             let mut s = code.clone();
             if let Some(p) = paired {
                 s.push(':');

@@ -64,7 +64,15 @@ pub struct CommaRule {
 
 impl Default for CommaRule {
     fn default() -> Self {
-        CommaRule { on: true, min: 2, max: 10, bmin: 255, bmax: 0, emin: 2, emax: 10 }
+        CommaRule {
+            on: true,
+            min: 2,
+            max: 10,
+            bmin: 255,
+            bmax: 0,
+            emin: 2,
+            emax: 10,
+        }
     }
 }
 
@@ -159,7 +167,11 @@ fn keyed_number(s: &str, key: &str) -> Option<usize> {
         let rest = s[at + key.len()..].trim_start();
         if before_ok {
             if let Some(r) = rest.strip_prefix('=') {
-                let num: String = r.trim_start().chars().take_while(char::is_ascii_digit).collect();
+                let num: String = r
+                    .trim_start()
+                    .chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect();
                 if let Ok(n) = num.parse() {
                     return Some(n);
                 }
@@ -177,7 +189,9 @@ impl Options {
         let line = line.split("//").next().unwrap_or("");
         let t = line.trim();
         let upper = t.to_ascii_uppercase();
-        let Some((cmd, rest)) = upper.split_once(':') else { return t.is_empty() };
+        let Some((cmd, rest)) = upper.split_once(':') else {
+            return t.is_empty();
+        };
         let cmd = cmd.trim();
         let rest = rest.trim();
         match &cmd[..cmd.len().min(4)] {
@@ -212,10 +226,16 @@ impl Options {
                     None => (rest, ""),
                 };
                 if src.contains("SOURCE") {
-                    self.default_source = bracket_code(src).map(|code| DefaultActor { code, positional: src.contains("PRIOR") });
+                    self.default_source = bracket_code(src).map(|code| DefaultActor {
+                        code,
+                        positional: src.contains("PRIOR"),
+                    });
                 }
                 if !tgt.is_empty() {
-                    self.default_target = bracket_code(tgt).map(|code| DefaultActor { code, positional: tgt.contains("AFTER") });
+                    self.default_target = bracket_code(tgt).map(|code| DefaultActor {
+                        code,
+                        positional: tgt.contains("AFTER"),
+                    });
                 }
                 true
             }
@@ -224,7 +244,10 @@ impl Options {
                     self.comma.on = false;
                     return true;
                 }
-                let mut c = CommaRule { on: true, ..self.comma };
+                let mut c = CommaRule {
+                    on: true,
+                    ..self.comma
+                };
                 let squeezed: String = rest.to_string();
                 if let Some(n) = keyed_number(&squeezed, "MIN") {
                     c.min = n;
@@ -252,7 +275,11 @@ impl Options {
                 let mut parts = rest.split_whitespace();
                 let fmt = parts.next().unwrap_or("").to_string();
                 let off = parts.any(|p| p == "OFF");
-                self.forward = if off || fmt.is_empty() { None } else { Some(fmt) };
+                self.forward = if off || fmt.is_empty() {
+                    None
+                } else {
+                    Some(fmt)
+                };
                 true
             }
             "LABE" | "OUTP" | "NONE" | "ISSU" => true,
@@ -301,12 +328,34 @@ mod tests {
         assert_eq!(o.complex.conj, 4);
         assert!(o.complex.no_act_prior);
         o.apply("DEFAULT: SOURCE [DEFSRC] PRIOR TARGET [DEFTAR] AFTER");
-        assert_eq!(o.default_source, Some(DefaultActor { code: "DEFSRC".into(), positional: true }));
-        assert_eq!(o.default_target, Some(DefaultActor { code: "DEFTAR".into(), positional: true }));
+        assert_eq!(
+            o.default_source,
+            Some(DefaultActor {
+                code: "DEFSRC".into(),
+                positional: true
+            })
+        );
+        assert_eq!(
+            o.default_target,
+            Some(DefaultActor {
+                code: "DEFTAR".into(),
+                positional: true
+            })
+        );
         o.apply("DEFAULT: OFF");
         assert!(o.default_source.is_none());
         o.apply("COMMA: MIN = 4 MAX = 6 EMIN = 3 EMAX = 6 BMIN = 3 BMAX = 8");
-        assert_eq!((o.comma.min, o.comma.max, o.comma.emin, o.comma.emax, o.comma.bmin, o.comma.bmax), (4, 6, 3, 6, 3, 8));
+        assert_eq!(
+            (
+                o.comma.min,
+                o.comma.max,
+                o.comma.emin,
+                o.comma.emax,
+                o.comma.bmin,
+                o.comma.bmax
+            ),
+            (4, 6, 3, 6, 3, 8)
+        );
         o.apply("SET: CODE BY SENTENCE");
         assert_eq!(o.code_by, CodeBy::Sentence);
         o.apply("COMMA: OFF");

@@ -164,7 +164,8 @@ pub fn parse_dated_code(inner: &str) -> Result<DatedCode, String> {
 
 fn parse_date_text(s: &str) -> Result<Date, String> {
     let s = s.trim();
-    Date::parse_compact(s).ok_or_else(|| format!("invalid date {s:?} (expected YYMMDD or YYYYMMDD)"))
+    Date::parse_compact(s)
+        .ok_or_else(|| format!("invalid date {s:?} (expected YYMMDD or YYYYMMDD)"))
 }
 
 fn parse_range(rest: &str) -> Result<DateRange, String> {
@@ -267,7 +268,10 @@ pub fn split_blocks(text: &str) -> Result<(String, Vec<String>), String> {
     while let Some(start) = rest.find('[') {
         let between = &rest[..start];
         if !between.trim().is_empty() {
-            return Err(format!("unexpected text {:?} between code blocks", between.trim()));
+            return Err(format!(
+                "unexpected text {:?} between code blocks",
+                between.trim()
+            ));
         }
         let Some(end) = rest[start..].find(']') else {
             return Err("missing ] after [".into());
@@ -276,7 +280,10 @@ pub fn split_blocks(text: &str) -> Result<(String, Vec<String>), String> {
         rest = &rest[start + end + 1..];
     }
     if !rest.trim().is_empty() {
-        return Err(format!("unexpected text {:?} after code block", rest.trim()));
+        return Err(format!(
+            "unexpected text {:?} after code block",
+            rest.trim()
+        ));
     }
     Ok((phrase.trim().to_string(), blocks))
 }
@@ -297,8 +304,14 @@ mod tests {
                 parse_dated_code("AR2").unwrap(),
             ],
         };
-        assert_eq!(codes.resolve(d("1991-12-26")), &ActorValue::Codes(vec!["AR1".into()]));
-        assert_eq!(codes.resolve(d("1991-12-27")), &ActorValue::Codes(vec!["AR2".into()]));
+        assert_eq!(
+            codes.resolve(d("1991-12-26")),
+            &ActorValue::Codes(vec!["AR1".into()])
+        );
+        assert_eq!(
+            codes.resolve(d("1991-12-27")),
+            &ActorValue::Codes(vec!["AR2".into()])
+        );
         // A default written first must not shadow a later restriction.
         let codes = ActorCodes {
             blocks: vec![
@@ -306,7 +319,10 @@ mod tests {
                 parse_dated_code("RUSGOV 20000507-20080507").unwrap(),
             ],
         };
-        assert_eq!(codes.resolve(d("2004-01-01")), &ActorValue::Codes(vec!["RUSGOV".into()]));
+        assert_eq!(
+            codes.resolve(d("2004-01-01")),
+            &ActorValue::Codes(vec!["RUSGOV".into()])
+        );
         let codes = ActorCodes {
             blocks: vec![parse_dated_code("GME < 901103").unwrap()],
         };
@@ -325,10 +341,24 @@ mod tests {
     fn event_codes() {
         assert_eq!(
             EventCode::parse("032:033").unwrap(),
-            EventCode::Event { code: "032".into(), paired: Some("033".into()), subordinate: false, dominant: false }
+            EventCode::Event {
+                code: "032".into(),
+                paired: Some("033".into()),
+                subordinate: false,
+                dominant: false
+            }
         );
-        assert!(matches!(EventCode::parse("023?").unwrap(), EventCode::Event { subordinate: true, .. }));
-        assert!(matches!(EventCode::parse("111!").unwrap(), EventCode::Event { dominant: true, .. }));
+        assert!(matches!(
+            EventCode::parse("023?").unwrap(),
+            EventCode::Event {
+                subordinate: true,
+                ..
+            }
+        ));
+        assert!(matches!(
+            EventCode::parse("111!").unwrap(),
+            EventCode::Event { dominant: true, .. }
+        ));
         assert!(EventCode::parse("- - -").unwrap().is_null());
         assert!(EventCode::parse("0$1").is_err());
     }

@@ -33,7 +33,10 @@ pub struct LoadError {
 /// Reads a file as text: invalid UTF-8 is decoded as Latin-1 (dictionary files of the
 /// field are often in that encoding), and a byte-order mark is dropped.
 pub fn read_text(path: &Path) -> Result<String, LoadError> {
-    let bytes = std::fs::read(path).map_err(|e| LoadError { path: path.display().to_string(), source: e })?;
+    let bytes = std::fs::read(path).map_err(|e| LoadError {
+        path: path.display().to_string(),
+        source: e,
+    })?;
     Ok(decode(&bytes))
 }
 
@@ -48,7 +51,9 @@ pub fn decode(bytes: &[u8]) -> String {
 
 impl DictFiles {
     /// The files named by a `PETR_config.ini`, resolved against its folder.
-    pub fn from_petrarch_config(path: &Path) -> Result<(DictFiles, petrarch::PetrarchConfig), String> {
+    pub fn from_petrarch_config(
+        path: &Path,
+    ) -> Result<(DictFiles, petrarch::PetrarchConfig), String> {
         let text = read_text(path).map_err(|e| e.to_string())?;
         let cfg = petrarch::read_config(path, &text)?;
         let files = DictFiles {
@@ -119,7 +124,13 @@ pub enum FileKind {
 
 /// Reads in-memory files (name, kind, text) into a builder, verbs first.
 pub fn load_texts(b: &mut DictBuilder, files: &[(&str, FileKind, &str)]) {
-    for kind in [FileKind::Verbs, FileKind::Actors, FileKind::Agents, FileKind::Discards, FileKind::Issues] {
+    for kind in [
+        FileKind::Verbs,
+        FileKind::Actors,
+        FileKind::Agents,
+        FileKind::Discards,
+        FileKind::Issues,
+    ] {
         for (name, k, text) in files {
             if *k != kind {
                 continue;

@@ -281,7 +281,11 @@ impl DictBuilder {
 
     fn push_entry(&mut self, phrase: Phrase, kind: EntryKind) {
         let weight = phrase.weight(&self.d.vocab);
-        self.d.entries.push(Entry { phrase, kind, weight });
+        self.d.entries.push(Entry {
+            phrase,
+            kind,
+            weight,
+        });
     }
 
     /// Parses a plain phrase, reporting a problem at `loc` when it is unusable.
@@ -292,7 +296,11 @@ impl DictBuilder {
             return None;
         }
         if t.contains(['[', ']', '{', '}', '*', '$', '%', '^']) {
-            self.diag(loc, Severity::Error, format!("unexpected character in phrase {t:?}"));
+            self.diag(
+                loc,
+                Severity::Error,
+                format!("unexpected character in phrase {t:?}"),
+            );
             return None;
         }
         if t.contains('&') {
@@ -330,7 +338,9 @@ impl DictBuilder {
 
     /// Adds an actor phrase.
     pub fn add_actor(&mut self, text: &str, parent: &str, codes: ActorCodes, loc: Loc) {
-        let Some(p) = self.noun_phrase(text, &loc) else { return };
+        let Some(p) = self.noun_phrase(text, &loc) else {
+            return;
+        };
         if let Some(&prev) = self.seen_actor.get(&p) {
             let prev_loc = self.d.actors[prev as usize].loc.clone();
             if self.d.actors[prev as usize].codes != codes {
@@ -340,7 +350,11 @@ impl DictBuilder {
                     format!("actor {text:?} already defined with other codes at {prev_loc}; the first entry is used"),
                 );
             } else if self.dup_warning {
-                self.diag(&loc, Severity::Warning, format!("duplicate actor {text:?} (first at {prev_loc})"));
+                self.diag(
+                    &loc,
+                    Severity::Warning,
+                    format!("duplicate actor {text:?} (first at {prev_loc})"),
+                );
             }
             return;
         }
@@ -365,10 +379,16 @@ impl DictBuilder {
         } else if let Some(s) = c.strip_suffix('~') {
             (s.trim().to_ascii_uppercase(), true, false)
         } else {
-            self.diag(&loc, Severity::Error, format!("agent code [{c}] has no ~ connector"));
+            self.diag(
+                &loc,
+                Severity::Error,
+                format!("agent code [{c}] has no ~ connector"),
+            );
             return;
         };
-        let Some(p) = self.noun_phrase(text, &loc) else { return };
+        let Some(p) = self.noun_phrase(text, &loc) else {
+            return;
+        };
         let id = self.d.agents.len() as u32;
         self.d.agents.push(Agent {
             text: text.trim().to_string(),
@@ -383,7 +403,14 @@ impl DictBuilder {
     /// Adds a noun or adjective.
     pub fn add_word_class(&mut self, text: &str, noun: bool, loc: Loc) {
         if let Some(p) = self.phrase(text, &loc, true) {
-            self.push_entry(p, if noun { EntryKind::Noun } else { EntryKind::Adjective });
+            self.push_entry(
+                p,
+                if noun {
+                    EntryKind::Noun
+                } else {
+                    EntryKind::Adjective
+                },
+            );
         }
     }
 
@@ -395,7 +422,14 @@ impl DictBuilder {
 
     /// Adds a verb form (root or irregular form) belonging to `group`. Returns the verb id.
     /// When the same form was already defined, its entry is reused (patterns merge).
-    pub fn add_verb(&mut self, text: &str, code: EventCode, group: u32, loc: Loc, endings: bool) -> Option<u32> {
+    pub fn add_verb(
+        &mut self,
+        text: &str,
+        code: EventCode,
+        group: u32,
+        loc: Loc,
+        endings: bool,
+    ) -> Option<u32> {
         let p = self.phrase(text, &loc, endings)?;
         if let Some(&prev) = self.seen_verb.get(&p) {
             let prev_verb = &self.d.verbs[prev as usize];
@@ -407,7 +441,11 @@ impl DictBuilder {
                     self.d.verbs[prev as usize].code = code;
                 }
                 if self.dup_warning && self.d.flavor == Flavor::Tabari {
-                    self.diag(&loc, Severity::Warning, format!("duplicate verb {text:?} (first at {prev_loc})"));
+                    self.diag(
+                        &loc,
+                        Severity::Warning,
+                        format!("duplicate verb {text:?} (first at {prev_loc})"),
+                    );
                 }
                 return Some(prev);
             }
@@ -440,7 +478,12 @@ impl DictBuilder {
                 return;
             }
         };
-        match pattern::parse_pattern(text, &mut self.d.vocab, &self.synset_ids, &self.synset_weights) {
+        match pattern::parse_pattern(
+            text,
+            &mut self.d.vocab,
+            &self.synset_ids,
+            &self.synset_weights,
+        ) {
             Ok((mut lower, verb_link, mut upper, weight)) => {
                 if self.whole_words {
                     whole_word_items(&mut lower);
@@ -481,11 +524,20 @@ impl DictBuilder {
     pub fn add_synset_member(&mut self, set: u32, text: &str, loc: &Loc) {
         let own = self.d.synset_names[set as usize].clone();
         if text.contains(&format!("&{own}")) {
-            self.diag(loc, Severity::Error, format!("synonym set &{own} refers to itself"));
+            self.diag(
+                loc,
+                Severity::Error,
+                format!("synonym set &{own} refers to itself"),
+            );
             return;
         }
         let probe = format!("* {}", text.trim());
-        match pattern::parse_pattern(&probe, &mut self.d.vocab, &self.synset_ids, &self.synset_weights) {
+        match pattern::parse_pattern(
+            &probe,
+            &mut self.d.vocab,
+            &self.synset_ids,
+            &self.synset_weights,
+        ) {
             Ok((_, _, mut items, w)) if !items.is_empty() => {
                 // Members match as written: no regular endings.
                 for it in &mut items {
@@ -504,7 +556,9 @@ impl DictBuilder {
 
     /// Adds a time-shift phrase.
     pub fn add_time(&mut self, text: &str, shift: TimeValue, loc: Loc) {
-        let Some(p) = self.phrase(text, &loc, true) else { return };
+        let Some(p) = self.phrase(text, &loc, true) else {
+            return;
+        };
         let id = self.d.times.len() as u32;
         self.d.times.push(TimeShift {
             text: text.trim().into(),
@@ -516,7 +570,9 @@ impl DictBuilder {
 
     /// Adds an attribution phrase.
     pub fn add_attribution(&mut self, text: &str, code: &str, loc: Loc) {
-        let Some(p) = self.phrase(text, &loc, true) else { return };
+        let Some(p) = self.phrase(text, &loc, true) else {
+            return;
+        };
         let id = self.d.attributions.len() as u32;
         self.d.attributions.push(Attribution {
             text: text.trim().into(),
@@ -527,7 +583,9 @@ impl DictBuilder {
 
     /// Adds a discard phrase.
     pub fn add_discard(&mut self, text: &str, story: bool, loc: Loc) {
-        let Some(p) = self.phrase(text, &loc, true) else { return };
+        let Some(p) = self.phrase(text, &loc, true) else {
+            return;
+        };
         self.d.discards.push((
             p,
             Discard {
@@ -546,7 +604,9 @@ impl DictBuilder {
 
     /// Adds an issue phrase.
     pub fn add_issue(&mut self, text: &str, code: &str, category: u32, cancel: bool, loc: Loc) {
-        let Some(p) = self.phrase(text, &loc, true) else { return };
+        let Some(p) = self.phrase(text, &loc, true) else {
+            return;
+        };
         self.d.issues.push((
             p,
             Issue {
@@ -562,14 +622,17 @@ impl DictBuilder {
     pub fn build(mut self) -> Dictionaries {
         for g in &mut self.d.pattern_groups {
             // Longest first; the sort is stable so equal lengths keep file order.
-            g.sort_by(|a, b| b.weight.cmp(&a.weight));
+            g.sort_by_key(|p| std::cmp::Reverse(p.weight));
             for p in g.iter_mut() {
                 p.compute_required();
             }
         }
         let mut index: HashMap<u32, Vec<u32>> = HashMap::new();
         for (i, e) in self.d.entries.iter().enumerate() {
-            index.entry(e.phrase.words[0].id).or_default().push(i as u32);
+            index
+                .entry(e.phrase.words[0].id)
+                .or_default()
+                .push(i as u32);
         }
         let entries = &self.d.entries;
         for list in index.values_mut() {
@@ -584,10 +647,18 @@ impl DictBuilder {
         }
         self.d.index = index;
         for (i, (p, _)) in self.d.discards.iter().enumerate() {
-            self.d.discard_index.entry(p.words[0].id).or_default().push(i as u32);
+            self.d
+                .discard_index
+                .entry(p.words[0].id)
+                .or_default()
+                .push(i as u32);
         }
         for (i, (p, _)) in self.d.issues.iter().enumerate() {
-            self.d.issue_index.entry(p.words[0].id).or_default().push(i as u32);
+            self.d
+                .issue_index
+                .entry(p.words[0].id)
+                .or_default()
+                .push(i as u32);
         }
         self.d
     }
@@ -619,6 +690,8 @@ impl Dictionaries {
 
     /// Errors (entries that were skipped) among the diagnostics.
     pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
-        self.diagnostics.iter().filter(|d| d.severity == Severity::Error)
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
     }
 }

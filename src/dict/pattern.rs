@@ -156,7 +156,9 @@ fn parse_items(
                     // trailing separator, and a '_' after '}' makes the pieces exact.
                     alt[0].before = p.before.clone();
                     let last = alt.len() - 1;
-                    if alt[last].after.trim().is_empty() || alt[last].after.chars().all(|c| c == ' ') {
+                    if alt[last].after.trim().is_empty()
+                        || alt[last].after.chars().all(|c| c == ' ')
+                    {
                         alt[last].after = String::from(" ");
                     }
                     let mut w = 0;
@@ -166,22 +168,45 @@ fn parse_items(
                 }
                 *weight += best;
                 // Link of the element after '}' is the separator after '}'.
-                items.push(Item { elem: Elem::Alt(parsed), link });
+                items.push(Item {
+                    elem: Elem::Alt(parsed),
+                    link,
+                });
                 i = j + 1;
                 continue;
             }
             "|" | "}" => return Err(format!("unexpected {} in pattern", p.text)),
-            "$" => items.push(Item { elem: Elem::Source, link }),
-            "+" => items.push(Item { elem: Elem::Target, link }),
-            "%" => items.push(Item { elem: Elem::Compound, link }),
-            "^" => items.push(Item { elem: Elem::Skip, link }),
+            "$" => items.push(Item {
+                elem: Elem::Source,
+                link,
+            }),
+            "+" => items.push(Item {
+                elem: Elem::Target,
+                link,
+            }),
+            "%" => items.push(Item {
+                elem: Elem::Compound,
+                link,
+            }),
+            "^" => items.push(Item {
+                elem: Elem::Skip,
+                link,
+            }),
             t if t.starts_with('&') => {
                 // A set name may itself contain `_` (&K_WEAPON): take the longest run of
                 // `_`-joined pieces that names a declared set.
                 let mut name = t.trim_start_matches('&').trim_end_matches('=').to_string();
                 let mut j = i;
-                let mut best: Option<(usize, String)> = synsets.contains_key(name.as_str()).then(|| (i, name.clone()));
-                while j + 1 < ps.len() && ps[j].after == "_" && !matches!(ps[j + 1].text.as_str(), "{" | "|" | "}" | "*" | "$" | "+" | "%" | "^") {
+                let mut best: Option<(usize, String)> = synsets
+                    .contains_key(name.as_str())
+                    .then(|| (i, name.clone()));
+                while j + 1 < ps.len()
+                    && ps[j].after == "_"
+                    && !matches!(
+                        ps[j + 1].text.as_str(),
+                        "{" | "|" | "}" | "*" | "$" | "+" | "%" | "^"
+                    )
+                {
                     name = format!("{name}_{}", ps[j + 1].text);
                     j += 1;
                     if synsets.contains_key(name.as_str()) {
@@ -189,13 +214,19 @@ fn parse_items(
                     }
                 }
                 let Some((end, name)) = best else {
-                    return Err(format!("unknown synonym set &{}", t.trim_start_matches('&')));
+                    return Err(format!(
+                        "unknown synonym set &{}",
+                        t.trim_start_matches('&')
+                    ));
                 };
                 let Some(&id) = synsets.get(name.as_str()) else {
                     return Err(format!("unknown synonym set &{name}"));
                 };
                 let _ = synset_weights;
-                items.push(Item { elem: Elem::Synset(id), link });
+                items.push(Item {
+                    elem: Elem::Synset(id),
+                    link,
+                });
                 i = end + 1;
                 continue;
             }
@@ -209,7 +240,11 @@ fn parse_items(
                 let endings = false;
                 let _ = WordMode::Word;
                 items.push(Item {
-                    elem: Elem::Word(PWord { id: vocab.intern(&w), mode, endings }),
+                    elem: Elem::Word(PWord {
+                        id: vocab.intern(&w),
+                        mode,
+                        endings,
+                    }),
                     link,
                 });
             }
@@ -227,9 +262,13 @@ mod tests {
     fn parses_markers_links_and_alternatives() {
         let mut v = Vocab::default();
         let syn = HashMap::new();
-        let (lower, vl, upper, w) =
-            parse_pattern("SUGGESTED_+ * DEMAND_{ GENEVA_ | INTERNATIONAL }_CONVENTIONS", &mut v, &syn, &[])
-                .unwrap();
+        let (lower, vl, upper, w) = parse_pattern(
+            "SUGGESTED_+ * DEMAND_{ GENEVA_ | INTERNATIONAL }_CONVENTIONS",
+            &mut v,
+            &syn,
+            &[],
+        )
+        .unwrap();
         assert_eq!(lower.len(), 2);
         assert_eq!(lower[1].elem, Elem::Target);
         assert_eq!(lower[1].link, Link::Adjacent);
@@ -238,7 +277,10 @@ mod tests {
         assert!(matches!(upper[1].elem, Elem::Alt(ref a) if a.len() == 2));
         assert_eq!(upper[1].link, Link::Adjacent);
         assert_eq!(upper[2].link, Link::Adjacent);
-        assert_eq!(w, "SUGGESTED".len() + "DEMAND".len() + "INTERNATIONAL".len() + "CONVENTIONS".len());
+        assert_eq!(
+            w,
+            "SUGGESTED".len() + "DEMAND".len() + "INTERNATIONAL".len() + "CONVENTIONS".len()
+        );
         assert!(parse_pattern("SAID TO", &mut v, &syn, &[]).is_err());
         assert!(parse_pattern("* &NOPE", &mut v, &syn, &[]).is_err());
     }

@@ -10,7 +10,10 @@ pub fn read_discards(b: &mut DictBuilder, file: &str, text: &str) {
     let file: Arc<str> = file.into();
     let mut count = 0;
     for (n, raw) in numbered_lines(text) {
-        let loc = Loc { file: file.clone(), line: n };
+        let loc = Loc {
+            file: file.clone(),
+            line: n,
+        };
         let t = raw.trim();
         if t.is_empty() || t.starts_with('#') || t.starts_with("//") {
             continue;
@@ -42,7 +45,10 @@ pub fn read_issues(b: &mut DictBuilder, file: &str, text: &str) {
     let mut category: Option<u32> = None;
     let mut count = 0;
     for (n, raw) in numbered_lines(text) {
-        let loc = Loc { file: file.clone(), line: n };
+        let loc = Loc {
+            file: file.clone(),
+            line: n,
+        };
         let t = raw.trim();
         if t.is_empty() || t.starts_with('#') || t.starts_with("//") {
             continue;
@@ -64,7 +70,11 @@ pub fn read_issues(b: &mut DictBuilder, file: &str, text: &str) {
             continue;
         }
         let Some(cat) = category else {
-            b.diag(&loc, Severity::Warning, "issue phrase outside <ISSUE> ... </ISSUE>");
+            b.diag(
+                &loc,
+                Severity::Warning,
+                "issue phrase outside <ISSUE> ... </ISSUE>",
+            );
             continue;
         };
         let t = strip_comment(t).trim();
@@ -77,7 +87,11 @@ pub fn read_issues(b: &mut DictBuilder, file: &str, text: &str) {
             None => (body, ""),
         };
         if !cancel && code.is_empty() {
-            b.diag(&loc, Severity::Error, format!("issue phrase {phrase:?} has no [CODE]"));
+            b.diag(
+                &loc,
+                Severity::Error,
+                format!("issue phrase {phrase:?} has no [CODE]"),
+            );
             continue;
         }
         // `n:` and `v:` mark nouns and verbs; regular endings are added to the final
@@ -115,7 +129,10 @@ pub struct PetrarchConfig {
 /// Parses a `PETR_config.ini`. Errors name the line.
 pub fn read_config(path: &Path, text: &str) -> Result<PetrarchConfig, String> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    let mut cfg = PetrarchConfig { require_dyad: true, ..Default::default() };
+    let mut cfg = PetrarchConfig {
+        require_dyad: true,
+        ..Default::default()
+    };
     for (n, raw) in numbered_lines(text) {
         let t = raw.trim();
         if t.is_empty() || t.starts_with('#') || t.starts_with(';') || t.starts_with('[') {

@@ -48,7 +48,10 @@ pub fn read_actors(b: &mut DictBuilder, file: &str, text: &str) {
     let mut section: Option<&'static str> = None;
     let mut count = 0usize;
     for (n, raw) in numbered_lines(text) {
-        let loc = Loc { file: file.clone(), line: n };
+        let loc = Loc {
+            file: file.clone(),
+            line: n,
+        };
         if raw.trim_start().starts_with("~FINISH") || raw.trim_start().starts_with("~~FINISH") {
             break;
         }
@@ -87,10 +90,16 @@ pub fn read_actors(b: &mut DictBuilder, file: &str, text: &str) {
         if indented && t.starts_with('[') {
             match group.as_mut() {
                 Some(g) => match split_blocks(t) {
-                    Ok((_, blocks)) => g.blocks.extend(blocks.into_iter().map(|bl| (bl, loc.clone()))),
+                    Ok((_, blocks)) => g
+                        .blocks
+                        .extend(blocks.into_iter().map(|bl| (bl, loc.clone()))),
                     Err(e) => b.diag(&loc, Severity::Error, e),
                 },
-                None => b.diag(&loc, Severity::Error, "code line without an actor before it"),
+                None => b.diag(
+                    &loc,
+                    Severity::Error,
+                    "code line without an actor before it",
+                ),
             }
             continue;
         }
@@ -99,11 +108,16 @@ pub fn read_actors(b: &mut DictBuilder, file: &str, text: &str) {
                 Some(g) => match split_blocks(syn) {
                     Ok((p, blocks)) => {
                         g.phrases.push((p, loc.clone()));
-                        g.blocks.extend(blocks.into_iter().map(|bl| (bl, loc.clone())));
+                        g.blocks
+                            .extend(blocks.into_iter().map(|bl| (bl, loc.clone())));
                     }
                     Err(e) => b.diag(&loc, Severity::Error, e),
                 },
-                None => b.diag(&loc, Severity::Error, "synonym line (+) without an actor before it"),
+                None => b.diag(
+                    &loc,
+                    Severity::Error,
+                    "synonym line (+) without an actor before it",
+                ),
             }
             continue;
         }
@@ -119,8 +133,15 @@ pub fn read_actors(b: &mut DictBuilder, file: &str, text: &str) {
         }
     }
     if section.is_some() {
-        let loc = Loc { file: file.clone(), line: numbered_lines(text).count() as u32 };
-        b.diag(&loc, Severity::Warning, "missing </NOUN> or </ADJECTIVE> terminator");
+        let loc = Loc {
+            file: file.clone(),
+            line: numbered_lines(text).count() as u32,
+        };
+        b.diag(
+            &loc,
+            Severity::Warning,
+            "missing </NOUN> or </ADJECTIVE> terminator",
+        );
     }
     finish_actor_group(b, group.take(), &mut count);
     b.d.file_counts.push((file.to_string(), "actors", count));
@@ -130,7 +151,11 @@ fn finish_actor_group(b: &mut DictBuilder, g: Option<ActorGroup>, count: &mut us
     let Some(g) = g else { return };
     let head_loc = g.phrases[0].1.clone();
     if g.blocks.is_empty() {
-        b.diag(&head_loc, Severity::Error, format!("no code for actor {:?}", g.phrases[0].0));
+        b.diag(
+            &head_loc,
+            Severity::Error,
+            format!("no code for actor {:?}", g.phrases[0].0),
+        );
         return;
     }
     let mut codes = ActorCodes::default();
@@ -161,7 +186,10 @@ pub fn read_agents(b: &mut DictBuilder, file: &str, text: &str) {
     let mut sets: Vec<(String, Vec<String>)> = Vec::new();
     let mut count = 0;
     for (n, raw) in numbered_lines(text) {
-        let loc = Loc { file: file.clone(), line: n };
+        let loc = Loc {
+            file: file.clone(),
+            line: n,
+        };
         if raw.trim_start().starts_with("~FINISH") {
             break;
         }
@@ -190,7 +218,11 @@ pub fn read_agents(b: &mut DictBuilder, file: &str, text: &str) {
             }
         };
         let Some(code) = blocks.first() else {
-            b.diag(&loc, Severity::Error, format!("no code for agent {phrase:?}"));
+            b.diag(
+                &loc,
+                Severity::Error,
+                format!("no code for agent {phrase:?}"),
+            );
             continue;
         };
         // Plural forms in braces: `{}` turns regular endings off.
@@ -199,7 +231,13 @@ pub fn read_agents(b: &mut DictBuilder, file: &str, text: &str) {
                 let inner = &phrase[i + 1..j];
                 let forms: Vec<String> = inner.split_whitespace().map(str::to_string).collect();
                 let empty = forms.is_empty();
-                (format!("{}{}", &phrase[..i], &phrase[j + 1..]).trim().to_string(), forms, empty)
+                (
+                    format!("{}{}", &phrase[..i], &phrase[j + 1..])
+                        .trim()
+                        .to_string(),
+                    forms,
+                    empty,
+                )
             }
             _ => (phrase.clone(), Vec::new(), false),
         };
@@ -208,7 +246,11 @@ pub fn read_agents(b: &mut DictBuilder, file: &str, text: &str) {
         for f in forms {
             let expanded = expand_sets(&f, &sets);
             for e in expanded {
-                let e = if no_endings && !e.ends_with('=') { format!("{}=", e.trim_end_matches('_')) } else { e };
+                let e = if no_endings && !e.ends_with('=') {
+                    format!("{}=", e.trim_end_matches('_'))
+                } else {
+                    e
+                };
                 b.add_agent(&e, code, loc.clone());
                 count += 1;
             }
@@ -244,7 +286,9 @@ enum VerbSection {
 /// (`--- NAME [CODE] ---` blocks whose verbs share patterns, `&SET` lists).
 pub fn read_verbs(b: &mut DictBuilder, file: &str, text: &str) {
     let file: Arc<str> = file.into();
-    let block_style = text.lines().any(|l| l.trim_start().starts_with("--- ") && l.trim_end().ends_with("---"));
+    let block_style = text
+        .lines()
+        .any(|l| l.trim_start().starts_with("--- ") && l.trim_end().ends_with("---"));
     if block_style {
         b.d.flavor = Flavor::Petrarch;
     }
@@ -257,7 +301,10 @@ pub fn read_verbs(b: &mut DictBuilder, file: &str, text: &str) {
     let mut verbs = 0;
     let mut patterns = 0;
     for (n, raw) in numbered_lines(text) {
-        let loc = Loc { file: file.clone(), line: n };
+        let loc = Loc {
+            file: file.clone(),
+            line: n,
+        };
         let tt = raw.trim();
         if tt.starts_with("~FINISH") || tt.starts_with("~~FINISH") {
             break;
@@ -346,7 +393,11 @@ pub fn read_verbs(b: &mut DictBuilder, file: &str, text: &str) {
                 continue;
             };
             if last_verb.is_none() && block_style {
-                b.diag(&loc, Severity::Error, "pattern before any verb of its block");
+                b.diag(
+                    &loc,
+                    Severity::Error,
+                    "pattern before any verb of its block",
+                );
                 continue;
             }
             match split_blocks(p) {
@@ -354,7 +405,11 @@ pub fn read_verbs(b: &mut DictBuilder, file: &str, text: &str) {
                     b.add_pattern(g, &pat, &bl[0], loc);
                     patterns += 1;
                 }
-                Ok(_) => b.diag(&loc, Severity::Error, format!("no code for pattern {:?}", p.trim())),
+                Ok(_) => b.diag(
+                    &loc,
+                    Severity::Error,
+                    format!("no code for pattern {:?}", p.trim()),
+                ),
                 Err(e) => b.diag(&loc, Severity::Error, e),
             }
             continue;
@@ -374,7 +429,10 @@ pub fn read_verbs(b: &mut DictBuilder, file: &str, text: &str) {
         }
         // A verb line: ROOT [CODE] {FORMS}
         let (head, forms) = match (t.find('{'), t.rfind('}')) {
-            (Some(i), Some(j)) if j > i => (format!("{} {}", &t[..i], &t[j + 1..]), Some(t[i + 1..j].to_string())),
+            (Some(i), Some(j)) if j > i => (
+                format!("{} {}", &t[..i], &t[j + 1..]),
+                Some(t[i + 1..j].to_string()),
+            ),
             (Some(_), _) => {
                 b.diag(&loc, Severity::Error, "unclosed { in verb forms");
                 continue;
@@ -406,7 +464,11 @@ pub fn read_verbs(b: &mut DictBuilder, file: &str, text: &str) {
             None if block_style => match &block_code {
                 Some(c) => c.clone(),
                 None => {
-                    b.diag(&loc, Severity::Error, format!("verb {root:?} outside a block"));
+                    b.diag(
+                        &loc,
+                        Severity::Error,
+                        format!("verb {root:?} outside a block"),
+                    );
                     continue;
                 }
             },
@@ -424,8 +486,14 @@ pub fn read_verbs(b: &mut DictBuilder, file: &str, text: &str) {
             b.new_group()
         };
         // PETRARCH generates the regular forms; TABARI reads an unmarked root as a stem.
-        let root_text = if block_style && !root.ends_with(['_', '=']) { format!("{root}_") } else { root.clone() };
-        let Some(v) = b.add_verb(&root_text, code.clone(), g, loc.clone(), true) else { continue };
+        let root_text = if block_style && !root.ends_with(['_', '=']) {
+            format!("{root}_")
+        } else {
+            root.clone()
+        };
+        let Some(v) = b.add_verb(&root_text, code.clone(), g, loc.clone(), true) else {
+            continue;
+        };
         verbs += 1;
         let vg = b.verb_group(v);
         if vg != g && !block_style {
@@ -442,13 +510,18 @@ pub fn read_verbs(b: &mut DictBuilder, file: &str, text: &str) {
         last_verb = Some(v);
         if let Some(forms) = forms {
             for f in forms.split_whitespace() {
-                let f = if block_style && !f.ends_with(['_', '=']) { format!("{f}_") } else { f.to_string() };
+                let f = if block_style && !f.ends_with(['_', '=']) {
+                    format!("{f}_")
+                } else {
+                    f.to_string()
+                };
                 b.add_verb(&f, code.clone(), vg, loc.clone(), true);
             }
         }
     }
     b.d.file_counts.push((file.to_string(), "verbs", verbs));
-    b.d.file_counts.push((file.to_string(), "patterns", patterns));
+    b.d.file_counts
+        .push((file.to_string(), "patterns", patterns));
 }
 
 fn read_time_line(b: &mut DictBuilder, t: &str, loc: &Loc, parent: &mut Option<String>) {
@@ -511,10 +584,21 @@ mod tests {
         assert_eq!(d.actors.len(), 3);
         let sm = d.actors.iter().find(|a| a.text == "SMEAGOL").unwrap();
         assert_eq!(sm.parent, "GOLLUM");
-        assert_eq!(sm.codes.resolve(Date::parse_any("1997-01-01").unwrap()), &ActorValue::Codes(vec!["HOBGOV".into()]));
+        assert_eq!(
+            sm.codes.resolve(Date::parse_any("1997-01-01").unwrap()),
+            &ActorValue::Codes(vec!["HOBGOV".into()])
+        );
         let errs: Vec<String> = d.errors().map(|e| e.to_string()).collect();
-        assert!(errs.iter().any(|e| e.starts_with("t.actors:7:") && e.contains("invalid date")), "{errs:?}");
-        assert!(errs.iter().any(|e| e.starts_with("t.actors:8:") && e.contains("no code")), "{errs:?}");
+        assert!(
+            errs.iter()
+                .any(|e| e.starts_with("t.actors:7:") && e.contains("invalid date")),
+            "{errs:?}"
+        );
+        assert!(
+            errs.iter()
+                .any(|e| e.starts_with("t.actors:8:") && e.contains("no code")),
+            "{errs:?}"
+        );
     }
 
     #[test]
@@ -533,10 +617,17 @@ mod tests {
     #[test]
     fn agents_with_sets_and_plural_forms() {
         let mut b = DictBuilder::new();
-        read_agents(&mut b, "a.txt", "!MIN! = MINISTER, MINISTRY\nDEFENSE_!MIN! [~MIL]\nCHILD {CHILDREN} [~CVL]\nNOCODE\n");
+        read_agents(
+            &mut b,
+            "a.txt",
+            "!MIN! = MINISTER, MINISTRY\nDEFENSE_!MIN! [~MIL]\nCHILD {CHILDREN} [~CVL]\nNOCODE\n",
+        );
         let d = b.build();
         let names: Vec<&str> = d.agents.iter().map(|a| a.text.as_str()).collect();
-        assert_eq!(names, vec!["DEFENSE_MINISTER", "DEFENSE_MINISTRY", "CHILD", "CHILDREN"]);
+        assert_eq!(
+            names,
+            vec!["DEFENSE_MINISTER", "DEFENSE_MINISTRY", "CHILD", "CHILDREN"]
+        );
         assert_eq!(d.errors().count(), 1);
     }
 }

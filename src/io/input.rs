@@ -25,7 +25,10 @@ pub enum InputFormat {
 impl InputFormat {
     /// Guesses the format from a file name.
     pub fn from_path(p: &Path) -> InputFormat {
-        let name = p.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
         let name = name.trim_end_matches(".gz");
         if name.ends_with(".jsonl") || name.ends_with(".ndjson") || name.ends_with(".json") {
             InputFormat::Jsonl
@@ -33,7 +36,8 @@ impl InputFormat {
             InputFormat::Csv
         } else if name.ends_with(".xml") {
             InputFormat::Xml
-        } else if name.ends_with(".text") || name.ends_with(".tabari") || name.ends_with(".records") {
+        } else if name.ends_with(".text") || name.ends_with(".tabari") || name.ends_with(".records")
+        {
             InputFormat::Tabari
         } else {
             InputFormat::Text
@@ -170,7 +174,10 @@ pub fn expand_inputs(paths: &[PathBuf]) -> std::io::Result<Vec<Source>> {
         } else if p.exists() {
             out.push(Source::File(p.clone()));
         } else {
-            return Err(std::io::Error::new(std::io::ErrorKind::NotFound, format!("{}: no such file or directory", p.display())));
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("{}: no such file or directory", p.display()),
+            ));
         }
     }
     if out.is_empty() {
@@ -214,7 +221,11 @@ pub fn date_from_name(name: &str) -> Option<Date> {
                 return Some(d);
             }
         }
-        if i + 8 <= b.len() && b[i..i + 8].iter().all(u8::is_ascii_digit) && (i == 0 || !b[i - 1].is_ascii_digit()) && (i + 8 == b.len() || !b[i + 8].is_ascii_digit()) {
+        if i + 8 <= b.len()
+            && b[i..i + 8].iter().all(u8::is_ascii_digit)
+            && (i == 0 || !b[i - 1].is_ascii_digit())
+            && (i + 8 == b.len() || !b[i + 8].is_ascii_digit())
+        {
             if let Some(d) = Date::parse_yyyymmdd(&name[i..i + 8]) {
                 return Some(d);
             }
@@ -245,26 +256,63 @@ fn make_story(
     lossy: bool,
     opts: &ReadOptions,
 ) -> Record {
-    let reject = |reason: &'static str, detail: String| Record::Rejected(Rejected { origin: origin.clone(), reason, detail, raw: raw.clone() });
+    let reject = |reason: &'static str, detail: String| {
+        Record::Rejected(Rejected {
+            origin: origin.clone(),
+            reason,
+            detail,
+            raw: raw.clone(),
+        })
+    };
     let Some(text) = text.filter(|t| !t.trim().is_empty()) else {
-        return reject("no-text", format!("no {:?} field or it is empty", opts.text_field));
+        return reject(
+            "no-text",
+            format!("no {:?} field or it is empty", opts.text_field),
+        );
     };
     if text.len() > opts.max_story_bytes {
-        return reject("too-long", format!("story of {} bytes exceeds --max-story-bytes {}", text.len(), opts.max_story_bytes));
+        return reject(
+            "too-long",
+            format!(
+                "story of {} bytes exceeds --max-story-bytes {}",
+                text.len(),
+                opts.max_story_bytes
+            ),
+        );
     }
     let date = match date.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
         Some(d) => match Date::parse_any(d) {
             Some(d) if (1800..=2200).contains(&d.ymd().0) => d,
             Some(_) => return reject("bad-date", format!("date {d:?} is out of range")),
-            None => return reject("bad-date", format!("date {d:?} is not ISO 8601, YYYYMMDD or YYMMDD")),
+            None => {
+                return reject(
+                    "bad-date",
+                    format!("date {d:?} is not ISO 8601, YYYYMMDD or YYMMDD"),
+                )
+            }
         },
         None => match opts.default_date {
             Some(d) => d,
-            None => return reject("no-date", format!("no {:?} field and no --date", opts.date_field)),
+            None => {
+                return reject(
+                    "no-date",
+                    format!("no {:?} field and no --date", opts.date_field),
+                )
+            }
         },
     };
-    let id = id.filter(|i| !i.trim().is_empty()).unwrap_or_else(|| format!("{}:{}", origin.file, origin.line));
-    Record::Story(Story { id, date, text, kept, origin, lossy, raw })
+    let id = id
+        .filter(|i| !i.trim().is_empty())
+        .unwrap_or_else(|| format!("{}:{}", origin.file, origin.line));
+    Record::Story(Story {
+        id,
+        date,
+        text,
+        kept,
+        origin,
+        lossy,
+        raw,
+    })
 }
 
 /// Reads JSON Lines.
@@ -279,7 +327,13 @@ pub struct JsonlReader {
 impl JsonlReader {
     /// Reads from `input`.
     pub fn new(input: Box<dyn Read + Send>, file: String, opts: ReadOptions) -> Self {
-        JsonlReader { input: Box::new(BufReader::with_capacity(1 << 20, input)), file, line: 0, opts, buf: Vec::new() }
+        JsonlReader {
+            input: Box::new(BufReader::with_capacity(1 << 20, input)),
+            file,
+            line: 0,
+            opts,
+            buf: Vec::new(),
+        }
     }
 }
 
@@ -299,19 +353,46 @@ impl Iterator for JsonlReader {
             if line.trim().is_empty() {
                 continue;
             }
-            let origin = Origin { file: self.file.clone(), line: self.line };
+            let origin = Origin {
+                file: self.file.clone(),
+                line: self.line,
+            };
             let v: serde_json::Value = match serde_json::from_str(&line) {
                 Ok(v) => v,
                 Err(e) => {
-                    return Some(Ok(Record::Rejected(Rejected { origin, reason: "bad-json", detail: e.to_string(), raw: line })));
+                    return Some(Ok(Record::Rejected(Rejected {
+                        origin,
+                        reason: "bad-json",
+                        detail: e.to_string(),
+                        raw: line,
+                    })));
                 }
             };
             let Some(obj) = v.as_object() else {
-                return Some(Ok(Record::Rejected(Rejected { origin, reason: "bad-json", detail: "not a JSON object".into(), raw: line })));
+                return Some(Ok(Record::Rejected(Rejected {
+                    origin,
+                    reason: "bad-json",
+                    detail: "not a JSON object".into(),
+                    raw: line,
+                })));
             };
             let get = |k: &str| obj.get(k).and_then(value_text);
-            let kept = self.opts.keep_fields.iter().map(|k| get(k).unwrap_or_default()).collect();
-            return Some(Ok(make_story(get(&self.opts.id_field), get(&self.opts.date_field), get(&self.opts.text_field), kept, origin, line.clone(), lossy, &self.opts)));
+            let kept = self
+                .opts
+                .keep_fields
+                .iter()
+                .map(|k| get(k).unwrap_or_default())
+                .collect();
+            return Some(Ok(make_story(
+                get(&self.opts.id_field),
+                get(&self.opts.date_field),
+                get(&self.opts.text_field),
+                kept,
+                origin,
+                line.clone(),
+                lossy,
+                &self.opts,
+            )));
         }
     }
 }
@@ -321,7 +402,12 @@ pub struct CsvReader {
     rdr: csv::Reader<Box<dyn Read + Send>>,
     file: String,
     opts: ReadOptions,
-    cols: (Option<usize>, Option<usize>, Option<usize>, Vec<Option<usize>>),
+    cols: (
+        Option<usize>,
+        Option<usize>,
+        Option<usize>,
+        Vec<Option<usize>>,
+    ),
     header_error: Option<String>,
     done: bool,
 }
@@ -329,18 +415,43 @@ pub struct CsvReader {
 impl CsvReader {
     /// Reads from `input`; `tab` selects TSV.
     pub fn new(input: Box<dyn Read + Send>, file: String, opts: ReadOptions, tab: bool) -> Self {
-        let mut rdr = csv::ReaderBuilder::new().delimiter(if tab { b'\t' } else { b',' }).flexible(true).from_reader(input);
+        let mut rdr = csv::ReaderBuilder::new()
+            .delimiter(if tab { b'\t' } else { b',' })
+            .flexible(true)
+            .from_reader(input);
         let (cols, header_error) = match rdr.byte_headers() {
             Ok(h) => {
-                let names: Vec<String> = h.iter().map(|c| String::from_utf8_lossy(c).trim_start_matches('\u{feff}').to_string()).collect();
+                let names: Vec<String> = h
+                    .iter()
+                    .map(|c| {
+                        String::from_utf8_lossy(c)
+                            .trim_start_matches('\u{feff}')
+                            .to_string()
+                    })
+                    .collect();
                 let find = |k: &str| names.iter().position(|n| n == k);
-                let cols = (find(&opts.id_field), find(&opts.date_field), find(&opts.text_field), opts.keep_fields.iter().map(|k| find(k)).collect());
-                let err = cols.2.is_none().then(|| format!("no column {:?} in the header", opts.text_field));
+                let cols = (
+                    find(&opts.id_field),
+                    find(&opts.date_field),
+                    find(&opts.text_field),
+                    opts.keep_fields.iter().map(|k| find(k)).collect(),
+                );
+                let err = cols
+                    .2
+                    .is_none()
+                    .then(|| format!("no column {:?} in the header", opts.text_field));
                 (cols, err)
             }
             Err(e) => ((None, None, None, Vec::new()), Some(e.to_string())),
         };
-        CsvReader { rdr, file, opts, cols, header_error, done: false }
+        CsvReader {
+            rdr,
+            file,
+            opts,
+            cols,
+            header_error,
+            done: false,
+        }
     }
 }
 
@@ -352,14 +463,20 @@ impl Iterator for CsvReader {
         }
         if let Some(e) = self.header_error.take() {
             self.done = true;
-            return Some(Err(std::io::Error::new(std::io::ErrorKind::InvalidData, format!("{}:1: {e}", self.file))));
+            return Some(Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("{}:1: {e}", self.file),
+            )));
         }
         let mut rec = csv::ByteRecord::new();
         match self.rdr.read_byte_record(&mut rec) {
             Ok(false) => None,
             Ok(true) => {
                 let line = rec.position().map(|p| p.line() as usize).unwrap_or(0);
-                let origin = Origin { file: self.file.clone(), line };
+                let origin = Origin {
+                    file: self.file.clone(),
+                    line,
+                };
                 let mut lossy = false;
                 let field = |i: Option<usize>, lossy: &mut bool| -> Option<String> {
                     let b = rec.get(i?)?;
@@ -367,17 +484,32 @@ impl Iterator for CsvReader {
                     *lossy |= l;
                     Some(s)
                 };
-                let raw = rec.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect::<Vec<_>>().join(",");
-                let kept = self.cols.3.clone().into_iter().map(|c| field(c, &mut lossy).unwrap_or_default()).collect();
+                let raw = rec
+                    .iter()
+                    .map(|f| String::from_utf8_lossy(f).into_owned())
+                    .collect::<Vec<_>>()
+                    .join(",");
+                let kept = self
+                    .cols
+                    .3
+                    .clone()
+                    .into_iter()
+                    .map(|c| field(c, &mut lossy).unwrap_or_default())
+                    .collect();
                 let id = field(self.cols.0, &mut lossy);
                 let date = field(self.cols.1, &mut lossy);
                 let text = field(self.cols.2, &mut lossy);
-                Some(Ok(make_story(id, date, text, kept, origin, raw, lossy, &self.opts)))
+                Some(Ok(make_story(
+                    id, date, text, kept, origin, raw, lossy, &self.opts,
+                )))
             }
             Err(e) => {
                 let line = e.position().map(|p| p.line() as usize).unwrap_or(0);
                 Some(Ok(Record::Rejected(Rejected {
-                    origin: Origin { file: self.file.clone(), line },
+                    origin: Origin {
+                        file: self.file.clone(),
+                        line,
+                    },
                     reason: "bad-csv",
                     detail: e.to_string(),
                     raw: String::new(),
@@ -389,33 +521,55 @@ impl Iterator for CsvReader {
 
 /// Reads a whole source into records for the formats that are not streamed by line
 /// (a plain-text story, TABARI records, PETRARCH XML).
-pub fn read_whole(src: &Source, format: InputFormat, opts: &ReadOptions) -> std::io::Result<Vec<Record>> {
+pub fn read_whole(
+    src: &Source,
+    format: InputFormat,
+    opts: &ReadOptions,
+) -> std::io::Result<Vec<Record>> {
     let mut bytes = Vec::new();
     src.open()?.read_to_end(&mut bytes)?;
     let (text, lossy) = match std::str::from_utf8(&bytes) {
         Ok(s) => (s.to_string(), false),
         Err(_) => (String::from_utf8_lossy(&bytes).into_owned(), true),
     };
-    let text = text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text);
+    let text = text
+        .strip_prefix('\u{feff}')
+        .map(str::to_string)
+        .unwrap_or(text);
     let file = src.name();
     match format {
         InputFormat::Text => {
             let stem = match src {
-                Source::File(p) => p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),
+                Source::File(p) => p
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
                 Source::Stdin => "stdin".into(),
             };
             let mut o = opts.clone();
             if o.default_date.is_none() {
                 o.default_date = date_from_name(&stem);
             }
-            Ok(vec![make_story(Some(stem), None, Some(text.clone()), vec![String::new(); opts.keep_fields.len()], Origin { file, line: 1 }, text, lossy, &o)])
+            Ok(vec![make_story(
+                Some(stem),
+                None,
+                Some(text.clone()),
+                vec![String::new(); opts.keep_fields.len()],
+                Origin { file, line: 1 },
+                text,
+                lossy,
+                &o,
+            )])
         }
         InputFormat::Tabari => {
             let recs = crate::validate::tabari::read_records(&text, opts.yyyy);
             Ok(recs
                 .into_iter()
                 .map(|r| {
-                    let origin = Origin { file: file.clone(), line: r.line };
+                    let origin = Origin {
+                        file: file.clone(),
+                        line: r.line,
+                    };
                     match r.date {
                         Some(d) => Record::Story(Story {
                             id: r.id,
@@ -426,7 +580,12 @@ pub fn read_whole(src: &Source, format: InputFormat, opts: &ReadOptions) -> std:
                             lossy,
                             raw: r.text,
                         }),
-                        None => Record::Rejected(Rejected { origin, reason: "bad-date", detail: format!("date {:?} is not YYMMDD", r.date_text), raw: r.text }),
+                        None => Record::Rejected(Rejected {
+                            origin,
+                            reason: "bad-date",
+                            detail: format!("date {:?} is not YYMMDD", r.date_text),
+                            raw: r.text,
+                        }),
                     }
                 })
                 .collect())
@@ -437,18 +596,37 @@ pub fn read_whole(src: &Source, format: InputFormat, opts: &ReadOptions) -> std:
                 .into_iter()
                 .enumerate()
                 .map(|(i, r)| {
-                    let origin = Origin { file: file.clone(), line: i + 1 };
-                    make_story(Some(r.id), Some(r.date), Some(r.text.clone()), vec![String::new(); opts.keep_fields.len()], origin, r.text, lossy, opts)
+                    let origin = Origin {
+                        file: file.clone(),
+                        line: i + 1,
+                    };
+                    make_story(
+                        Some(r.id),
+                        Some(r.date),
+                        Some(r.text.clone()),
+                        vec![String::new(); opts.keep_fields.len()],
+                        origin,
+                        r.text,
+                        lossy,
+                        opts,
+                    )
                 })
                 .collect()),
-            Err(e) => Err(std::io::Error::new(std::io::ErrorKind::InvalidData, format!("{file}: {e}"))),
+            Err(e) => Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("{file}: {e}"),
+            )),
         },
         InputFormat::Jsonl | InputFormat::Csv => unreachable!("streamed formats"),
     }
 }
 
 /// Opens a source as a stream of records.
-pub fn open(src: &Source, format: InputFormat, opts: &ReadOptions) -> std::io::Result<Box<dyn Iterator<Item = std::io::Result<Record>> + Send>> {
+pub fn open(
+    src: &Source,
+    format: InputFormat,
+    opts: &ReadOptions,
+) -> std::io::Result<Box<dyn Iterator<Item = std::io::Result<Record>> + Send>> {
     let name = src.name();
     Ok(match format {
         InputFormat::Jsonl => Box::new(JsonlReader::new(src.open()?, name, opts.clone())),
@@ -467,21 +645,35 @@ mod tests {
     fn records(text: &str, format: InputFormat, opts: &ReadOptions) -> Vec<Record> {
         let input: Box<dyn Read + Send> = Box::new(std::io::Cursor::new(text.as_bytes().to_vec()));
         match format {
-            InputFormat::Jsonl => JsonlReader::new(input, "t".into(), opts.clone()).map(Result::unwrap).collect(),
-            InputFormat::Csv => CsvReader::new(input, "t".into(), opts.clone(), false).map(Result::unwrap).collect(),
+            InputFormat::Jsonl => JsonlReader::new(input, "t".into(), opts.clone())
+                .map(Result::unwrap)
+                .collect(),
+            InputFormat::Csv => CsvReader::new(input, "t".into(), opts.clone(), false)
+                .map(Result::unwrap)
+                .collect(),
             _ => unreachable!(),
         }
     }
 
     #[test]
     fn jsonl_rejects_with_locations() {
-        let opts = ReadOptions { keep_fields: vec!["url".into()], ..Default::default() };
+        let opts = ReadOptions {
+            keep_fields: vec!["url".into()],
+            ..Default::default()
+        };
         let text = "{\"id\":\"a\",\"date\":\"2021-07-05\",\"text\":\"Russia met China.\",\"url\":\"u\"}\n\n{bad\n{\"id\":\"c\",\"date\":\"yesterday\",\"text\":\"x\"}\n{\"id\":\"d\",\"date\":\"20210705\"}\n";
         let r = records(text, InputFormat::Jsonl, &opts);
         assert_eq!(r.len(), 4);
         match &r[0] {
             Record::Story(s) => {
-                assert_eq!((s.id.as_str(), s.date.to_string().as_str(), s.kept[0].as_str()), ("a", "2021-07-05", "u"));
+                assert_eq!(
+                    (
+                        s.id.as_str(),
+                        s.date.to_string().as_str(),
+                        s.kept[0].as_str()
+                    ),
+                    ("a", "2021-07-05", "u")
+                );
             }
             _ => panic!(),
         }
@@ -492,21 +684,39 @@ mod tests {
                 _ => ("story", 0),
             })
             .collect();
-        assert_eq!(reasons, vec![("bad-json", 3), ("bad-date", 4), ("no-text", 5)]);
+        assert_eq!(
+            reasons,
+            vec![("bad-json", 3), ("bad-date", 4), ("no-text", 5)]
+        );
     }
 
     #[test]
     fn csv_fields() {
-        let opts = ReadOptions { text_field: "body".into(), ..Default::default() };
-        let r = records("id,date,body\n1,2020-01-02,\"Iran, Iraq talked.\"\n2,2020-01-02,\n", InputFormat::Csv, &opts);
-        assert!(matches!(&r[0], Record::Story(s) if s.text == "Iran, Iraq talked." && s.origin.line == 2));
+        let opts = ReadOptions {
+            text_field: "body".into(),
+            ..Default::default()
+        };
+        let r = records(
+            "id,date,body\n1,2020-01-02,\"Iran, Iraq talked.\"\n2,2020-01-02,\n",
+            InputFormat::Csv,
+            &opts,
+        );
+        assert!(
+            matches!(&r[0], Record::Story(s) if s.text == "Iran, Iraq talked." && s.origin.line == 2)
+        );
         assert!(matches!(&r[1], Record::Rejected(j) if j.reason == "no-text"));
     }
 
     #[test]
     fn dates_in_file_names() {
-        assert_eq!(date_from_name("afp_2021-07-06_kabul").unwrap().to_string(), "2021-07-06");
-        assert_eq!(date_from_name("story20210706").unwrap().to_string(), "2021-07-06");
+        assert_eq!(
+            date_from_name("afp_2021-07-06_kabul").unwrap().to_string(),
+            "2021-07-06"
+        );
+        assert_eq!(
+            date_from_name("story20210706").unwrap().to_string(),
+            "2021-07-06"
+        );
         assert!(date_from_name("story123").is_none());
     }
 }

@@ -80,7 +80,10 @@ pub fn split_actor(code: &str) -> (&str, &str) {
     let chunk = |i: usize| code.get(i..i + 3).unwrap_or("");
     let first = chunk(0);
     if cameo::actors::is_country(first) {
-        let role = (1..code.len() / 3).map(|k| chunk(3 * k)).find(|c| cameo::actors::is_role(c)).unwrap_or("");
+        let role = (1..code.len() / 3)
+            .map(|k| chunk(3 * k))
+            .find(|c| cameo::actors::is_role(c))
+            .unwrap_or("");
         (first, role)
     } else if cameo::actors::is_role(first) {
         ("", first)
@@ -103,7 +106,9 @@ pub struct EventWriter<W: Write> {
 /// Appends a field, quoted when it holds the delimiter, a quote or a line break
 /// (RFC 4180), so R, pandas and Stata read it without help.
 fn push_field(out: &mut Vec<u8>, field: &str, delim: u8) {
-    let needs = field.bytes().any(|b| b == delim || b == b'"' || b == b'\n' || b == b'\r');
+    let needs = field
+        .bytes()
+        .any(|b| b == delim || b == b'"' || b == b'\n' || b == b'\r');
     if needs {
         out.push(b'"');
         for b in field.bytes() {
@@ -120,19 +125,38 @@ fn push_field(out: &mut Vec<u8>, field: &str, delim: u8) {
 
 impl<W: Write> EventWriter<W> {
     /// A writer; `columns` are validated by the caller against [`ALL_COLUMNS`].
-    pub fn new(out: W, format: OutputFormat, layout: Option<Layout>, columns: Vec<String>, kept: Vec<String>) -> Self {
+    pub fn new(
+        out: W,
+        format: OutputFormat,
+        layout: Option<Layout>,
+        columns: Vec<String>,
+        kept: Vec<String>,
+    ) -> Self {
         let delimiter = match (layout, format) {
             (None, OutputFormat::Csv) => Some(b','),
             (None, OutputFormat::Tsv) => Some(b'\t'),
             _ => None,
         };
-        EventWriter { out, format, layout, columns, kept, delimiter, line: Vec::with_capacity(512) }
+        EventWriter {
+            out,
+            format,
+            layout,
+            columns,
+            kept,
+            delimiter,
+            line: Vec::with_capacity(512),
+        }
     }
 
     /// Writes the header row (CSV and TSV).
     pub fn header(&mut self) -> std::io::Result<()> {
         if self.delimiter.is_some() {
-            let names: Vec<String> = self.columns.iter().chain(self.kept.iter()).cloned().collect();
+            let names: Vec<String> = self
+                .columns
+                .iter()
+                .chain(self.kept.iter())
+                .cloned()
+                .collect();
             self.write_fields(&names)?;
         }
         Ok(())
@@ -169,7 +193,9 @@ impl<W: Write> EventWriter<W> {
             "code" => e.code.clone(),
             "root_code" => e.code.get(..2).unwrap_or("").to_string(),
             "quad_class" => info.map(|i| i.quad_class().to_string()).unwrap_or_default(),
-            "goldstein" => info.map(|i| format!("{:.1}", i.goldstein)).unwrap_or_default(),
+            "goldstein" => info
+                .map(|i| format!("{:.1}", i.goldstein))
+                .unwrap_or_default(),
             "event_name" => info.map(|i| i.name.to_string()).unwrap_or_default(),
             "source_text" => e.source_text.clone(),
             "target_text" => e.target_text.clone(),
@@ -177,7 +203,9 @@ impl<W: Write> EventWriter<W> {
             "issues" => e.issues.join(";"),
             "plover_type" => info.map(|i| i.plover_type.to_string()).unwrap_or_default(),
             "plover_mode" => info.map(|i| i.plover_mode.to_string()).unwrap_or_default(),
-            "plover_context" => info.map(|i| i.plover_context.to_string()).unwrap_or_default(),
+            "plover_context" => info
+                .map(|i| i.plover_context.to_string())
+                .unwrap_or_default(),
             "text" => r.text.clone(),
             _ => String::new(),
         }
@@ -189,8 +217,17 @@ impl<W: Write> EventWriter<W> {
             let e = &r.event;
             let line = match layout {
                 Layout::Tabari => {
-                    let label = cameo::lookup(&e.code).map(|i| format!("\t({})", i.name.to_uppercase())).unwrap_or_default();
-                    format!("{}\t{}\t{}\t{}{}\n", e.date.tabari(), e.source, e.target, e.code, label)
+                    let label = cameo::lookup(&e.code)
+                        .map(|i| format!("\t({})", i.name.to_uppercase()))
+                        .unwrap_or_default();
+                    format!(
+                        "{}\t{}\t{}\t{}{}\n",
+                        e.date.tabari(),
+                        e.source,
+                        e.target,
+                        e.code,
+                        label
+                    )
                 }
                 Layout::Petrarch => format!(
                     "{}\t{}\t{}\t{}\t{}-{}\t{}\n",
@@ -212,8 +249,14 @@ impl<W: Write> EventWriter<W> {
                 let mut obj = serde_json::Map::new();
                 for (k, v) in self.columns.iter().chain(self.kept.iter()).zip(vals) {
                     let jv = match k.as_str() {
-                        "sentence" | "quad_class" => v.parse::<u64>().map(serde_json::Value::from).unwrap_or(serde_json::Value::String(v)),
-                        "goldstein" => v.parse::<f64>().map(serde_json::Value::from).unwrap_or(serde_json::Value::String(v)),
+                        "sentence" | "quad_class" => v
+                            .parse::<u64>()
+                            .map(serde_json::Value::from)
+                            .unwrap_or(serde_json::Value::String(v)),
+                        "goldstein" => v
+                            .parse::<f64>()
+                            .map(serde_json::Value::from)
+                            .unwrap_or(serde_json::Value::String(v)),
                         _ => serde_json::Value::String(v),
                     };
                     obj.insert(k.clone(), jv);

@@ -6,23 +6,29 @@ pub mod sentences;
 /// variants fold to their ASCII form (curly quotes become `"` and `'`).
 pub fn fold_char(c: char) -> impl Iterator<Item = char> {
     let s: &'static str = match c {
-        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' | 'Ā' | 'Ă' | 'Ą' => "A",
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å'
+        | 'Ā' | 'Ă' | 'Ą' => "A",
         'æ' | 'Æ' => "AE",
         'ç' | 'ć' | 'č' | 'Ç' | 'Ć' | 'Č' => "C",
         'ď' | 'đ' | 'Ď' | 'Đ' | 'ð' | 'Ð' => "D",
-        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ė' | 'ę' | 'ě' | 'È' | 'É' | 'Ê' | 'Ë' | 'Ē' | 'Ė' | 'Ę' | 'Ě' => "E",
+        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ė' | 'ę' | 'ě' | 'È' | 'É' | 'Ê' | 'Ë' | 'Ē' | 'Ė' | 'Ę'
+        | 'Ě' => "E",
         'ğ' | 'Ğ' => "G",
-        'ì' | 'í' | 'î' | 'ï' | 'ī' | 'į' | 'ı' | 'Ì' | 'Í' | 'Î' | 'Ï' | 'Ī' | 'Į' | 'İ' => "I",
+        'ì' | 'í' | 'î' | 'ï' | 'ī' | 'į' | 'ı' | 'Ì' | 'Í' | 'Î' | 'Ï' | 'Ī' | 'Į' | 'İ' => {
+            "I"
+        }
         'ł' | 'ľ' | 'Ł' | 'Ľ' => "L",
         'ñ' | 'ń' | 'ň' | 'Ñ' | 'Ń' | 'Ň' => "N",
-        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ő' | 'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'Ø' | 'Ō' | 'Ő' => "O",
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ő' | 'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'Ø' | 'Ō'
+        | 'Ő' => "O",
         'œ' | 'Œ' => "OE",
         'ř' | 'Ř' => "R",
         'ś' | 'š' | 'ş' | 'ș' | 'Ś' | 'Š' | 'Ş' | 'Ș' => "S",
         'ß' => "SS",
         'ť' | 'ţ' | 'ț' | 'Ť' | 'Ţ' | 'Ț' => "T",
         'þ' | 'Þ' => "TH",
-        'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ů' | 'ű' | 'ų' | 'Ù' | 'Ú' | 'Û' | 'Ü' | 'Ū' | 'Ů' | 'Ű' | 'Ų' => "U",
+        'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ů' | 'ű' | 'ų' | 'Ù' | 'Ú' | 'Û' | 'Ü' | 'Ū' | 'Ů' | 'Ű'
+        | 'Ų' => "U",
         'ý' | 'ÿ' | 'Ý' | 'Ÿ' => "Y",
         'ź' | 'ż' | 'ž' | 'Ź' | 'Ż' | 'Ž' => "Z",
         '\u{2018}' | '\u{2019}' | '\u{201B}' | '`' | '\u{00B4}' => "'",
@@ -96,7 +102,12 @@ pub fn tokenize(text: &str) -> Vec<Token> {
     let mut iter = text.char_indices().peekable();
     let flush = |cur: &mut String, start: usize, end: usize, cap: bool, out: &mut Vec<Token>| {
         if !cur.is_empty() {
-            out.push(Token { text: std::mem::take(cur), cap, start, end });
+            out.push(Token {
+                text: std::mem::take(cur),
+                cap,
+                start,
+                end,
+            });
         }
     };
     while let Some((i, c)) = iter.next() {
@@ -117,7 +128,8 @@ pub fn tokenize(text: &str) -> Vec<Token> {
             continue;
         }
         let sep = match c {
-            '?' | '!' | '-' | '_' | '(' | ')' | '[' | ']' | ':' | '\u{2013}' | '\u{2014}' | '*' | '<' | '>' | '|' => true,
+            '?' | '!' | '-' | '_' | '(' | ')' | '[' | ']' | ':' | '\u{2013}' | '\u{2014}' | '*'
+            | '<' | '>' | '|' => true,
             c if c.is_whitespace() => true,
             _ => false,
         };
@@ -129,7 +141,9 @@ pub fn tokenize(text: &str) -> Vec<Token> {
         if c == '.' {
             // Dropped when it ends a word written in lower case, or stands alone.
             let after_lower = prev.is_some_and(|p| p.is_lowercase());
-            let at_end = next.is_none_or(|n| n.is_whitespace() || n == '"' || n == '\u{201D}' || n == '\'' || n == ')');
+            let at_end = next.is_none_or(|n| {
+                n.is_whitespace() || n == '"' || n == '\u{201D}' || n == '\'' || n == ')'
+            });
             if (after_lower && at_end) || cur.is_empty() {
                 flush(&mut cur, cur_start, i, cur_cap, &mut out);
                 prev = Some(c);
@@ -142,7 +156,8 @@ pub fn tokenize(text: &str) -> Vec<Token> {
             }
         }
         if c == ',' {
-            let in_number = prev.is_some_and(|p| p.is_ascii_digit()) && next.is_some_and(|n| n.is_ascii_digit());
+            let in_number = prev.is_some_and(|p| p.is_ascii_digit())
+                && next.is_some_and(|n| n.is_ascii_digit());
             if in_number {
                 prev = Some(c);
                 continue;
@@ -151,7 +166,12 @@ pub fn tokenize(text: &str) -> Vec<Token> {
         if c == ',' || c == ';' || c == '"' || c == '\u{201C}' || c == '\u{201D}' {
             flush(&mut cur, cur_start, i, cur_cap, &mut out);
             let t = if c == ';' || c == ',' { "," } else { "\"" };
-            out.push(Token { text: t.into(), cap: false, start: i, end: i + c.len_utf8() });
+            out.push(Token {
+                text: t.into(),
+                cap: false,
+                start: i,
+                end: i + c.len_utf8(),
+            });
             prev = Some(c);
             continue;
         }
@@ -207,11 +227,29 @@ mod tests {
 
     #[test]
     fn tabari_filter() {
-        assert_eq!(words("Clinton responded, \"I don't know.\""), ["CLINTON", "RESPONDED", ",", "\"", "I", "DON'T", "KNOW", "\""]);
-        assert_eq!(words("The U.N. sent 1,500 troops to al-Assad's Syria."), ["THE", "U.N.", "SENT", "1500", "TROOPS", "TO", "AL", "ASSAD'S", "SYRIA"]);
+        assert_eq!(
+            words("Clinton responded, \"I don't know.\""),
+            [
+                "CLINTON",
+                "RESPONDED",
+                ",",
+                "\"",
+                "I",
+                "DON'T",
+                "KNOW",
+                "\""
+            ]
+        );
+        assert_eq!(
+            words("The U.N. sent 1,500 troops to al-Assad's Syria."),
+            ["THE", "U.N.", "SENT", "1500", "TROOPS", "TO", "AL", "ASSAD'S", "SYRIA"]
+        );
         assert_eq!(words("Crème brûlée? Yes!"), ["CREME", "BRULEE", "YES"]);
         assert_eq!(words("a /* hidden */ b; c"), ["A", "B", ",", "C"]);
-        assert_eq!(words("Growth was 2.5 pct in the U.S."), ["GROWTH", "WAS", "2.5", "PCT", "IN", "THE", "U.S."]);
+        assert_eq!(
+            words("Growth was 2.5 pct in the U.S."),
+            ["GROWTH", "WAS", "2.5", "PCT", "IN", "THE", "U.S."]
+        );
     }
 
     #[test]

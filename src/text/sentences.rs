@@ -4,11 +4,12 @@
 /// Words that end with a period without ending a sentence (compared without the period,
 /// case-insensitively).
 const ABBREVIATIONS: &[&str] = &[
-    "mr", "mrs", "ms", "dr", "prof", "gen", "col", "lt", "sgt", "capt", "cpt", "maj", "adm", "cmdr", "gov", "sen",
-    "rep", "rev", "fr", "st", "sr", "jr", "messrs", "pres", "amb", "brig", "cdr", "jan", "feb", "mar", "apr", "jun",
-    "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri",
-    "sat", "sun", "inc", "corp", "co", "ltd", "plc", "no", "nos", "vs", "etc", "approx", "dept", "est", "fig", "ft",
-    "mt", "ave", "blvd", "rd", "u.s", "u.n", "u.k", "e.u", "u.s.a", "u.a.e", "d.c", "a.m", "p.m", "e.g", "i.e",
+    "mr", "mrs", "ms", "dr", "prof", "gen", "col", "lt", "sgt", "capt", "cpt", "maj", "adm",
+    "cmdr", "gov", "sen", "rep", "rev", "fr", "st", "sr", "jr", "messrs", "pres", "amb", "brig",
+    "cdr", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+    "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun", "inc", "corp", "co",
+    "ltd", "plc", "no", "nos", "vs", "etc", "approx", "dept", "est", "fig", "ft", "mt", "ave",
+    "blvd", "rd", "u.s", "u.n", "u.k", "e.u", "u.s.a", "u.a.e", "d.c", "a.m", "p.m", "e.g", "i.e",
     "yr", "yrs", "vol", "op", "cf", "al",
 ];
 
@@ -23,7 +24,10 @@ fn is_abbreviation(word: &str) -> bool {
     if letters.len() == 1 && letters[0].is_alphabetic() && letters[0].is_uppercase() {
         return true;
     }
-    if w.contains('.') && w.split('.').all(|p| p.chars().count() <= 2 && p.chars().all(char::is_alphabetic)) {
+    if w.contains('.')
+        && w.split('.')
+            .all(|p| p.chars().count() <= 2 && p.chars().all(char::is_alphabetic))
+    {
         return true;
     }
     false
@@ -58,7 +62,11 @@ pub fn split(text: &str) -> Vec<(usize, usize)> {
             let next = skip_ws(text, end);
             let at_break = next > end || end == bytes.len();
             if at_break && (next >= bytes.len() || starts_sentence(&text[next..])) {
-                let ends = if c == b'.' { !period_is_internal(text, start, i) } else { true };
+                let ends = if c == b'.' {
+                    !period_is_internal(text, start, i)
+                } else {
+                    true
+                };
                 if ends {
                     push(text, start, end, &mut out);
                     start = next;
@@ -77,7 +85,10 @@ pub fn split(text: &str) -> Vec<(usize, usize)> {
 
 fn period_is_internal(text: &str, start: usize, dot: usize) -> bool {
     let before = &text[start..dot];
-    let word = before.rsplit(|c: char| c.is_whitespace()).next().unwrap_or("");
+    let word = before
+        .rsplit(|c: char| c.is_whitespace())
+        .next()
+        .unwrap_or("");
     if word.is_empty() {
         return false;
     }
@@ -88,7 +99,9 @@ fn starts_sentence(rest: &str) -> bool {
     let mut chars = rest.chars();
     match chars.next() {
         Some(c) if c.is_uppercase() || c.is_ascii_digit() => true,
-        Some('"' | '\'' | '\u{201C}' | '\u{2018}' | '(') => chars.next().is_some_and(|c| c.is_uppercase() || c.is_ascii_digit()),
+        Some('"' | '\'' | '\u{201C}' | '\u{2018}' | '(') => chars
+            .next()
+            .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit()),
         _ => false,
     }
 }
@@ -122,7 +135,14 @@ pub fn dateline_len(text: &str) -> usize {
         _ => window,
     };
     let mut best = None;
-    for dash in [" - ", " -- ", " \u{2014} ", " \u{2013} ", " \u{2014}", "\u{2014} "] {
+    for dash in [
+        " - ",
+        " -- ",
+        " \u{2014} ",
+        " \u{2013} ",
+        " \u{2014}",
+        "\u{2014} ",
+    ] {
         if let Some(p) = window.find(dash) {
             if best.is_none_or(|(b, _)| p < b) {
                 best = Some((p, dash.len()));
@@ -133,8 +153,9 @@ pub fn dateline_len(text: &str) -> usize {
     let head = &text[..pos];
     let agency = head.contains('(') && head.trim_end().ends_with(')');
     let first_word = head.split([',', ' ']).next().unwrap_or("");
-    let place_caps =
-        first_word.len() >= 3 && first_word.chars().all(|c| !c.is_lowercase()) && (head.contains(',') || head.trim_end().ends_with(':'));
+    let place_caps = first_word.len() >= 3
+        && first_word.chars().all(|c| !c.is_lowercase())
+        && (head.contains(',') || head.trim_end().ends_with(':'));
     if (agency || place_caps) && head.split_whitespace().count() <= 8 {
         let mut end = pos + len;
         while end < text.len() && text.as_bytes()[end] == b' ' {
@@ -167,7 +188,10 @@ mod tests {
                 "The U.N. agreed."
             ]
         );
-        assert_eq!(sents("Is it over? Yes! Done"), vec!["Is it over?", "Yes!", "Done"]);
+        assert_eq!(
+            sents("Is it over? Yes! Done"),
+            vec!["Is it over?", "Yes!", "Done"]
+        );
         assert_eq!(sents("One.\n\nTwo"), vec!["One.", "Two"]);
     }
 

@@ -55,8 +55,10 @@ pub fn observed(status: &Status, events: &[crate::coder::Event]) -> Expect {
         Status::Discard { story: true, .. } => Expect::StoryDiscard,
         Status::Discard { .. } => Expect::Discard,
         Status::Coded => {
-            let mut ev: Vec<(String, String, String)> =
-                events.iter().map(|e| (e.source.clone(), e.target.clone(), e.code.clone())).collect();
+            let mut ev: Vec<(String, String, String)> = events
+                .iter()
+                .map(|e| (e.source.clone(), e.target.clone(), e.code.clone()))
+                .collect();
             ev.sort();
             ev.dedup();
             Expect::Events(ev)
@@ -91,7 +93,11 @@ pub fn agrees(expected: &Expect, got: &Expect, subset: bool) -> bool {
 pub fn show(e: &Expect) -> String {
     match e {
         Expect::Events(ev) if ev.is_empty() => "{---}".into(),
-        Expect::Events(ev) => ev.iter().map(|(s, t, c)| format!("{{{s} / {t} / {c}}}")).collect::<Vec<_>>().join(" "),
+        Expect::Events(ev) => ev
+            .iter()
+            .map(|(s, t, c)| format!("{{{s} / {t} / {c}}}"))
+            .collect::<Vec<_>>()
+            .join(" "),
         Expect::NoEvent => "{---}".into(),
         Expect::Complex => "{+++}".into(),
         Expect::Discard => "{###}".into(),

@@ -52,11 +52,14 @@ pub struct Suite {
 }
 
 fn attr(e: &quick_xml::events::BytesStart, name: &str) -> Option<String> {
-    e.attributes().flatten().find(|a| a.key.as_ref() == name.as_bytes()).map(|a| {
-        a.decode_and_unescape_value(quick_xml::encoding::Decoder {}.clone())
-            .map(|v| v.to_string())
-            .unwrap_or_else(|_| String::from_utf8_lossy(&a.value).to_string())
-    })
+    e.attributes()
+        .flatten()
+        .find(|a| a.key.as_ref() == name.as_bytes())
+        .map(|a| {
+            a.decode_and_unescape_value(quick_xml::encoding::Decoder {})
+                .map(|v| v.to_string())
+                .unwrap_or_else(|_| String::from_utf8_lossy(&a.value).to_string())
+        })
 }
 
 /// Parses the records file; errors carry the byte position.
@@ -68,7 +71,9 @@ pub fn parse(xml: &str) -> Result<Suite, String> {
     let mut path: Vec<String> = Vec::new();
     let mut text_buf = String::new();
     loop {
-        let ev = reader.read_event().map_err(|e| format!("XML error at byte {}: {e}", reader.buffer_position()))?;
+        let ev = reader
+            .read_event()
+            .map_err(|e| format!("XML error at byte {}: {e}", reader.buffer_position()))?;
         match ev {
             XmlEvent::Start(e) | XmlEvent::Empty(e) => {
                 let name = String::from_utf8_lossy(e.name().as_ref()).to_string();
@@ -86,7 +91,9 @@ pub fn parse(xml: &str) -> Result<Suite, String> {
                         if let Some(r) = cur.as_mut() {
                             if let Some(err) = attr(&e, "error") {
                                 r.error = Some(err.trim().to_string());
-                            } else if attr(&e, "noevents").is_some_and(|v| v.trim().eq_ignore_ascii_case("true")) {
+                            } else if attr(&e, "noevents")
+                                .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+                            {
                                 r.noevents = true;
                             } else {
                                 r.events.push((
@@ -103,7 +110,10 @@ pub fn parse(xml: &str) -> Result<Suite, String> {
                         }
                     }
                     "Config" => {
-                        let kv = (attr(&e, "option").unwrap_or_default(), attr(&e, "value").unwrap_or_default());
+                        let kv = (
+                            attr(&e, "option").unwrap_or_default(),
+                            attr(&e, "value").unwrap_or_default(),
+                        );
                         match cur.as_mut() {
                             Some(r) => r.config.push(kv),
                             None => pending_config.push(kv),
@@ -111,13 +121,16 @@ pub fn parse(xml: &str) -> Result<Suite, String> {
                     }
                     _ => {}
                 }
-                if matches!(ev_kind_is_start(&name), true) {
+                if ev_kind_is_start(&name) {
                     path.push(name);
                     text_buf.clear();
                 }
             }
             XmlEvent::Text(t) => {
-                let s = t.unescape().map(|c| c.to_string()).unwrap_or_else(|_| String::from_utf8_lossy(&t).to_string());
+                let s = t
+                    .unescape()
+                    .map(|c| c.to_string())
+                    .unwrap_or_else(|_| String::from_utf8_lossy(&t).to_string());
                 text_buf.push_str(&s);
             }
             XmlEvent::CData(t) => text_buf.push_str(&String::from_utf8_lossy(&t)),
@@ -134,7 +147,9 @@ pub fn parse(xml: &str) -> Result<Suite, String> {
                     "Actorfile" => suite.actors.push(content),
                     "Agentfile" => suite.agents.push(content),
                     "Discardfile" => suite.discards.push(content),
-                    "Include" => suite.include = content.split_whitespace().map(str::to_string).collect(),
+                    "Include" => {
+                        suite.include = content.split_whitespace().map(str::to_string).collect()
+                    }
                     "Sentence" => {
                         if let Some(r) = cur.take() {
                             suite.records.push(r);
@@ -153,7 +168,20 @@ pub fn parse(xml: &str) -> Result<Suite, String> {
 }
 
 fn ev_kind_is_start(name: &str) -> bool {
-    matches!(name, "Text" | "Verbfile" | "Actorfile" | "Agentfile" | "Discardfile" | "Include" | "Sentence" | "Parse" | "Environment" | "Sentences" | "Validation")
+    matches!(
+        name,
+        "Text"
+            | "Verbfile"
+            | "Actorfile"
+            | "Agentfile"
+            | "Discardfile"
+            | "Include"
+            | "Sentence"
+            | "Parse"
+            | "Environment"
+            | "Sentences"
+            | "Validation"
+    )
 }
 
 /// Applies a PETRARCH `<Config>` option to coder options.
@@ -168,18 +196,18 @@ pub fn apply_config(opts: &mut Options, key: &str, value: &str) {
         "comma_bmax" => opts.comma.bmax = num.unwrap_or(opts.comma.bmax),
         "comma_emin" => opts.comma.emin = num.unwrap_or(opts.comma.emin),
         "comma_emax" => opts.comma.emax = num.unwrap_or(opts.comma.emax),
-        "code_by_sentence" => {
-            if truth {
-                opts.code_by = crate::coder::CodeBy::Sentence
-            }
-        }
+        "code_by_sentence" if truth => opts.code_by = crate::coder::CodeBy::Sentence,
         _ => {}
     }
 }
 
 /// Options as PETRARCH-1 sets them by default.
 pub fn petrarch_options() -> Options {
-    let mut o = Options { minimum_words: 0, petrarch: true, ..Options::default() };
+    let mut o = Options {
+        minimum_words: 0,
+        petrarch: true,
+        ..Options::default()
+    };
     o.comma.min = 2;
     o.comma.max = 8;
     o.comma.bmin = 0;
@@ -217,15 +245,22 @@ pub fn run(records: &Path, dict_dir: &Path) -> Result<Summary, String> {
             apply_config(&mut opts, k, v);
         }
         if rec.skip {
-            summary.skipped.push((rec.id.clone(), "<Skip> record".into()));
+            summary
+                .skipped
+                .push((rec.id.clone(), "<Skip> record".into()));
             continue;
         }
         if !suite.include.is_empty() && !suite.include.iter().any(|c| c == &rec.category) {
-            summary.skipped.push((rec.id.clone(), format!("category {} not included", rec.category)));
+            summary.skipped.push((
+                rec.id.clone(),
+                format!("category {} not included", rec.category),
+            ));
             continue;
         }
         let Some(date) = Date::parse_any(&rec.date) else {
-            summary.skipped.push((rec.id.clone(), format!("invalid date {:?}", rec.date)));
+            summary
+                .skipped
+                .push((rec.id.clone(), format!("invalid date {:?}", rec.date)));
             continue;
         };
         let expected = match rec.error.as_deref() {
@@ -234,7 +269,9 @@ pub fn run(records: &Path, dict_dir: &Path) -> Result<Summary, String> {
             Some("dateline") => Expect::Dateline,
             Some(other) => {
                 // Errors in the Penn Treebank parse: dyad codes the raw text.
-                summary.skipped.push((rec.id.clone(), format!("tests the parse tree ({other})")));
+                summary
+                    .skipped
+                    .push((rec.id.clone(), format!("tests the parse tree ({other})")));
                 continue;
             }
             None if rec.noevents || rec.events.is_empty() => Expect::NoEvent,
@@ -256,7 +293,12 @@ pub fn run(records: &Path, dict_dir: &Path) -> Result<Summary, String> {
         } else {
             summary.failed += 1;
         }
-        summary.results.push(RecordResult { id: rec.id.clone(), expected, got, passed });
+        summary.results.push(RecordResult {
+            id: rec.id.clone(),
+            expected,
+            got,
+            passed,
+        });
     }
     Ok(summary)
 }
@@ -280,8 +322,14 @@ Arnor restored ties with Gondor.
         assert_eq!(s.verbs, vec!["v.txt"]);
         assert_eq!(s.records.len(), 2);
         assert_eq!(s.records[0].text, "Arnor restored ties with Gondor.");
-        assert_eq!(s.records[0].config, vec![("require_dyad".to_string(), "false".to_string())]);
-        assert_eq!(s.records[0].events, vec![("ARN".into(), "GON".into(), "064".into())]);
+        assert_eq!(
+            s.records[0].config,
+            vec![("require_dyad".to_string(), "false".to_string())]
+        );
+        assert_eq!(
+            s.records[0].events,
+            vec![("ARN".into(), "GON".into(), "064".into())]
+        );
         assert!(s.records[1].skip && s.records[1].noevents);
         assert!(parse("<a><b></a>").is_err());
     }

@@ -32,8 +32,12 @@ pub fn read_project(path: &Path) -> Result<Project, String> {
     let mut p = Project::default();
     for (_, line) in treader::numbered_lines(&text) {
         let t = line.trim();
-        let Some(rest) = t.strip_prefix('<') else { continue };
-        let Some((tag, value)) = rest.split_once('>') else { continue };
+        let Some(rest) = t.strip_prefix('<') else {
+            continue;
+        };
+        let Some((tag, value)) = rest.split_once('>') else {
+            continue;
+        };
         let value = value.trim();
         if value.is_empty() || value.starts_with('<') {
             continue;
@@ -67,10 +71,15 @@ impl Project {
     /// Loads dictionaries and options.
     pub fn load(&self) -> Result<(Dictionaries, Options), String> {
         let mut b = DictBuilder::new();
-        self.dict_files().load_into(&mut b).map_err(|e| e.to_string())?;
+        self.dict_files()
+            .load_into(&mut b)
+            .map_err(|e| e.to_string())?;
         let dict = b.build();
         // TABARI's own default: sentences under eight words are not coded.
-        let mut opts = Options { minimum_words: 8, ..Options::default() };
+        let mut opts = Options {
+            minimum_words: 8,
+            ..Options::default()
+        };
         if let Some(o) = &self.options {
             opts.read(&read_text(o).map_err(|e| e.to_string())?);
         }
@@ -108,7 +117,11 @@ pub fn read_records(text: &str, yyyy: bool) -> Vec<Record> {
                 out.push(finish(r, body));
             }
             // TABARI reads the first six (eight with YYYY) digits as the date.
-            let d = if yyyy && date.len() >= 8 { Date::parse_yyyymmdd(&date[..8]) } else { Date::parse_yymmdd(&date[..6]) };
+            let d = if yyyy && date.len() >= 8 {
+                Date::parse_yyyymmdd(&date[..8])
+            } else {
+                Date::parse_yymmdd(&date[..6])
+            };
             cur = Some((
                 Record {
                     date: d,
@@ -219,7 +232,11 @@ pub fn run(project: &Path) -> Result<Summary, String> {
                     _ => {
                         let parts: Vec<&str> = bl.split('/').map(str::trim).collect();
                         if parts.len() == 3 {
-                            events.push((parts[0].to_string(), parts[1].to_string(), parts[2].split_whitespace().next().unwrap_or("").to_string()));
+                            events.push((
+                                parts[0].to_string(),
+                                parts[1].to_string(),
+                                parts[2].split_whitespace().next().unwrap_or("").to_string(),
+                            ));
                         }
                     }
                 }
@@ -234,28 +251,47 @@ pub fn run(project: &Path) -> Result<Summary, String> {
                 }
                 continue;
             };
-            let date = if opts.yyyy && rec.date_text.len() >= 8 { Date::parse_yyyymmdd(&rec.date_text[..8]) } else { rec.date };
+            let date = if opts.yyyy && rec.date_text.len() >= 8 {
+                Date::parse_yyyymmdd(&rec.date_text[..8])
+            } else {
+                rec.date
+            };
             let Some(date) = date else {
-                summary.skipped.push((rec.id.clone(), "invalid date".into()));
+                summary
+                    .skipped
+                    .push((rec.id.clone(), "invalid date".into()));
                 continue;
             };
             let coder = Coder::new(&dict, &opts);
-            let seq = opts.forward.as_deref().and_then(|f| sequence(f, &rec.idinfo));
+            let seq = opts
+                .forward
+                .as_deref()
+                .and_then(|f| sequence(f, &rec.idinfo));
             let forward = match (&seq, &prev) {
-                (Some((story, sent)), Some((pstory, psent, Some(lead)))) if story == pstory && *sent == psent + 1 => Some(lead.clone()),
+                (Some((story, sent)), Some((pstory, psent, Some(lead))))
+                    if story == pstory && *sent == psent + 1 =>
+                {
+                    Some(lead.clone())
+                }
                 _ => None,
             };
             let coded = coder.code_full(&rec.text, date, false, forward.as_deref());
             prev = seq.map(|(st, se)| (st, se, coded.lead_actor.clone()));
             let got = observed(&coded.status, &coded.events);
-            let incomplete = rec.comment.contains("aren't complete") || rec.comment.contains("incomplete lists");
+            let incomplete =
+                rec.comment.contains("aren't complete") || rec.comment.contains("incomplete lists");
             let passed = agrees(&expected, &got, incomplete);
             if passed {
                 summary.passed += 1;
             } else {
                 summary.failed += 1;
             }
-            summary.results.push(RecordResult { id: rec.id.clone(), expected, got, passed });
+            summary.results.push(RecordResult {
+                id: rec.id.clone(),
+                expected,
+                got,
+                passed,
+            });
             if is_final {
                 break;
             }

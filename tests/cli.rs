@@ -1,0 +1,315 @@
+//! The `dyad` binary run on real files in temporary folders, case by case.
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+
+fn mini() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/mini")
+}
+
+fn dyad() -> Command {
+    Command::cargo_bin("dyad").unwrap()
+}
+
+fn with_mini(cmd: &mut Command) -> &mut Command {
+    cmd.arg("--dictionaries").arg(mini())
+}
+
+const CORPUS: &str = r#"{"id": "s1", "date": "1933-05-02", "text": "OSLO, May 2 (Wire) - Norway accused Sweden on Monday of massing troops. Erik Larsen met Ambassador Lindqvist for talks."}
+{"id": "s2", "date": "1933-05-03", "text": "Swedish troops shelled Norway with artillery."}
+not json at all
+{"id": "s4", "date": "1933-13-40", "text": "Norway met Sweden."}
+{"id": "s5", "date": "1933-05-04", "text": ""}
+{"id": "s6", "date": "1933-05-04", "text": "The weather was fine."}
+{"id": "s7", "date": "1933-05-05", "text": "Norway beat Sweden in the World Cup final."}
+"#;
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+#[test]
+fn codes_a_corpus_and_the_counts_add_up() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = write(tmp.path(), "corpus.jsonl", CORPUS);
+    let out = tmp.path().join("events.csv");
+    let rejects = tmp.path().join("rejects.jsonl");
+    let assert = with_mini(
+        dyad()
+            .arg("code")
+            .arg(&input)
+            .arg("-o")
+            .arg(&out)
+            .arg("--rejects")
+            .arg(&rejects),
+    )
+    .assert()
+    .success();
+    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    assert!(
+        stderr.contains("7 stories read: 2 coded, 1 no event, 1 discarded, 3 rejected"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("corpus.jsonl:3:") && stderr.contains("bad-json"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("corpus.jsonl:4:") && stderr.contains("bad-date"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("corpus.jsonl:5:") && stderr.contains("no-text"),
+        "{stderr}"
+    );
+    let csv = std::fs::read_to_string(&out).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(lines[0].starts_with(
+        "event_id,story_id,sentence,date,story_date,source,source_country,source_role,target"
+    ));
+    // Monday before 1933-05-02 (a Tuesday) is May 1: the event date moves, the story date stays.
+    assert!(lines.iter().any(|l| l.starts_with("s1-1-1,s1,1,1933-05-01,1933-05-02,NOR,NOR,,SWE,SWE,,112,11,3,")), "{csv}");
+    // A dated actor: Larsen is NORGOV in 1933; the pattern "* FOR &T_TALKS" gives 043.
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains(",NORGOV,NOR,GOV,SWEGOV,SWE,GOV,043,04,1,")),
+        "{csv}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains(",SWEMIL,SWE,MIL,NOR,NOR,,194,19,4,")),
+        "{csv}"
+    );
+    // Rejected records are written out verbatim.
+    let rej = std::fs::read_to_string(&rejects).unwrap();
+    assert_eq!(rej.lines().count(), 3);
+    assert!(rej.contains("not json at all"));
+}
+
+#[test]
+fn output_is_identical_for_any_thread_count() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut big = String::new();
+    for i in 0..3000 {
+        big.push_str(&format!("{{\"id\": \"x{i}\", \"date\": \"1933-05-0{}\", \"text\": \"Norway accused Sweden. Swedish troops shelled Norway.\"}}\n", 1 + i % 9));
+    }
+    let input = write(tmp.path(), "big.jsonl", &big);
+    let run = |threads: &str| {
+        let out = with_mini(
+            dyad()
+                .arg("code")
+                .arg(&input)
+                .arg("-j")
+                .arg(threads)
+                .arg("-q"),
+        )
+        .output()
+        .unwrap();
+        assert!(out.status.success());
+        out.stdout
+    };
+    let one = run("1");
+    assert_eq!(one, run("2"));
+    assert_eq!(one, run("4"));
+    assert_eq!(String::from_utf8(one).unwrap().lines().count(), 1 + 6000);
+}
+
+#[test]
+fn formats_columns_and_layouts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = write(tmp.path(), "c.jsonl", "{\"id\":\"a\",\"date\":\"1933-05-02\",\"text\":\"Norway accused Sweden.\",\"url\":\"http://x\"}\n");
+    let out = with_mini(dyad().arg("code").arg(&input).args([
+        "--output-format",
+        "jsonl",
+        "--keep-field",
+        "url",
+        "-q",
+    ]))
+    .output()
+    .unwrap();
+    let v: serde_json::Value =
+        serde_json::from_slice(out.stdout.split(|&b| b == b'\n').next().unwrap()).unwrap();
+    assert_eq!(v["code"], "112");
+    assert_eq!(v["quad_class"], 3);
+    assert_eq!(v["url"], "http://x");
+    let out = with_mini(dyad().arg("code").arg(&input).args([
+        "--columns",
+        "source,target,code",
+        "--with-text",
+        "-q",
+    ]))
+    .output()
+    .unwrap();
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "source,target,code,text\nNOR,SWE,112,Norway accused Sweden.\n"
+    );
+    let out = with_mini(
+        dyad()
+            .arg("code")
+            .arg(&input)
+            .args(["--layout", "tabari", "-q"]),
+    )
+    .output()
+    .unwrap();
+    assert!(String::from_utf8(out.stdout)
+        .unwrap()
+        .starts_with("330502\tNOR\tSWE\t112\t("));
+    with_mini(dyad().arg("code").arg(&input).args(["--columns", "nope"]))
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn csv_text_and_stdin_inputs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let csv = write(
+        tmp.path(),
+        "c.csv",
+        "id,day,body\n1,1933-05-02,\"Norway accused Sweden, officials said.\"\n",
+    );
+    let out = with_mini(dyad().arg("code").arg(&csv).args([
+        "--date-field",
+        "day",
+        "--text-field",
+        "body",
+        "--columns",
+        "story_id,code",
+        "-q",
+    ]))
+    .output()
+    .unwrap();
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "story_id,code\n1,112\n"
+    );
+    let dir = tmp.path().join("stories");
+    std::fs::create_dir(&dir).unwrap();
+    write(&dir, "wire_1933-05-02.txt", "Norway accused Sweden.");
+    let out =
+        with_mini(
+            dyad()
+                .arg("code")
+                .arg(&dir)
+                .args(["--columns", "story_id,date,code", "-q"]),
+        )
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "story_id,date,code\nwire_1933-05-02,1933-05-02,112\n"
+    );
+    let out =
+        with_mini(
+            dyad()
+                .arg("code")
+                .arg("-")
+                .args(["--columns", "code", "-q", "--no-header"]),
+        )
+        .write_stdin("{\"id\":\"a\",\"date\":\"19330502\",\"text\":\"Sweden blamed Norway.\"}\n")
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), "112\n");
+}
+
+#[test]
+fn strict_and_fail_modes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = write(tmp.path(), "c.jsonl", CORPUS);
+    with_mini(dyad().arg("code").arg(&input).args(["-q", "--strict"]))
+        .assert()
+        .code(1);
+    let out = tmp.path().join("never.csv");
+    let a = with_mini(
+        dyad()
+            .arg("code")
+            .arg(&input)
+            .args(["--on-error", "fail"])
+            .arg("-o")
+            .arg(&out),
+    )
+    .assert()
+    .code(2);
+    let stderr = String::from_utf8(a.get_output().stderr.clone()).unwrap();
+    assert!(stderr.contains("c.jsonl:3"), "{stderr}");
+    // The run stopped: no output file under the final name, and no temporary left behind.
+    assert!(!out.exists());
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
+}
+
+#[test]
+fn closed_pipe_exits_quietly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut big = String::new();
+    for i in 0..20000 {
+        big.push_str(&format!(
+            "{{\"id\":\"x{i}\",\"date\":\"1933-05-02\",\"text\":\"Norway accused Sweden.\"}}\n"
+        ));
+    }
+    let input = write(tmp.path(), "big.jsonl", &big);
+    let exe = assert_cmd::cargo::cargo_bin("dyad");
+    let script = format!(
+        "'{}' code '{}' --dictionaries '{}' -q | head -n 2",
+        exe.display(),
+        input.display(),
+        mini().display()
+    );
+    let out = std::process::Command::new("bash")
+        .arg("-o")
+        .arg("pipefail")
+        .arg("-c")
+        .arg(&script)
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 2);
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success());
+}
+
+#[test]
+fn explain_shows_matches_and_sources() {
+    let a = with_mini(dyad().args([
+        "explain",
+        "Erik Larsen met Ambassador Lindqvist for talks.",
+        "--date",
+        "1933-05-02",
+    ]))
+    .assert()
+    .success();
+    let out = String::from_utf8(a.get_output().stdout.clone()).unwrap();
+    assert!(out.contains("mini.actors:"), "{out}");
+    assert!(out.contains("NORGOV -> SWEGOV 043"), "{out}");
+    assert!(out.contains("mini.verbs:"), "{out}");
+    let a = with_mini(dyad().args([
+        "explain",
+        "Norway accused Sweden.",
+        "--date",
+        "1933-05-02",
+        "--json",
+    ]))
+    .assert()
+    .success();
+    let v: serde_json::Value = serde_json::from_slice(&a.get_output().stdout).unwrap();
+    assert_eq!(v["events"][0]["code"], "112");
+}
+
+#[test]
+fn bad_usage_and_missing_files_exit_2() {
+    dyad()
+        .args(["code", "/no/such/file.jsonl", "-q"])
+        .assert()
+        .code(2);
+    dyad()
+        .args(["code", "--actors", "/no/such.actors", "-q"])
+        .assert()
+        .code(2);
+    dyad().arg("frobnicate").assert().code(2);
+}
