@@ -155,6 +155,9 @@ struct Unit {
     members: Vec<ActorRef>,
     compound: bool,
     pronoun: bool,
+    /// An agent that reached this actor through OF/IN/FROM ("the ambassadors of X"):
+    /// PETRARCH carries it to the other members of a compound.
+    prep_agent: Option<(String, bool, bool)>,
 }
 
 impl Unit {
@@ -779,6 +782,7 @@ impl<'a> Coder<'a> {
                         }],
                         compound: codes.len() > 1,
                         pronoun: false,
+                        prep_agent: None,
                     });
                 }
             }
@@ -835,6 +839,7 @@ impl<'a> Coder<'a> {
                 }
             }
             let prep = |w: &str| matches!(w, "OF" | "IN") || (self.opts.petrarch && w == "FROM");
+            let mut via_prep = false;
             if target.is_none() && sp.end + 1 < n && prep(s.toks[sp.end].text.as_str()) {
                 let mut p = sp.end + 1;
                 while p < n && s.tags[p] == Tag::Det {
@@ -842,6 +847,26 @@ impl<'a> Coder<'a> {
                 }
                 if p < n {
                     target = span_unit(s, p);
+                    via_prep = target.is_some();
+                }
+            }
+            // PETRARCH: "Danish media and government": an agent joined by a conjunction to
+            // an actor's agent takes the same actor.
+            if target.is_none() && self.opts.petrarch && sp.start >= 2 && s.tags[sp.start - 1] == Tag::Conj {
+                if let Some(u) = s.units.iter().position(|u| {
+                    u.end == sp.start - 1 && u.members.len() == 1 && !u.members[0].base.starts_with("---")
+                }) {
+                    let base = s.units[u].members[0].base.clone();
+                    let code = add_agent(&base, &agent.code, agent.prefix, former);
+                    let text = sp.positions.iter().map(|&p| s.toks[p].text.as_str()).collect::<Vec<_>>().join(" ");
+                    s.units[u].members.push(ActorRef { codes: vec![code], text, base });
+                    s.units[u].compound = true;
+                    s.units[u].end = sp.end;
+                    s.bound_conj[sp.start - 1] = true;
+                    for &p in &sp.positions {
+                        s.tags[p] = Tag::Actor;
+                    }
+                    continue;
                 }
             }
             let agent_text = sp
@@ -882,6 +907,9 @@ impl<'a> Coder<'a> {
                     }
                     unit.start = unit.start.min(sp.start);
                     unit.end = unit.end.max(sp.end);
+                    if via_prep {
+                        unit.prep_agent = Some((agent.code.clone(), agent.prefix, former));
+                    }
                     for &p in &sp.positions {
                         s.tags[p] = Tag::Actor;
                     }
@@ -904,6 +932,7 @@ impl<'a> Coder<'a> {
                         }],
                         compound: false,
                         pronoun: false,
+                        prep_agent: None,
                     });
                     for &p in &sp.positions {
                         s.tags[p] = Tag::Actor;
@@ -1091,8 +1120,18 @@ impl<'a> Coder<'a> {
                     let first = &s.units[g[0]];
                     let last = &s.units[*g.last().unwrap()];
                     let mut members = Vec::new();
+                    // PETRARCH carries "the ambassadors of A, B and C" to every member.
+                    let carried = if self.opts.petrarch { first.prep_agent.clone() } else { None };
                     for &m in g {
-                        members.extend(s.units[m].members.iter().cloned());
+                        for mem in &s.units[m].members {
+                            let mut mem = mem.clone();
+                            if let (Some((code, prefix, former)), true) = (&carried, m != g[0]) {
+                                for c in &mut mem.codes {
+                                    *c = add_agent(c, code, *prefix, *former);
+                                }
+                            }
+                            members.push(mem);
+                        }
                     }
                     let start = np_start(s, first.start).min(first.start);
                     new_units.push(Unit {
@@ -1101,6 +1140,7 @@ impl<'a> Coder<'a> {
                         members,
                         compound: true,
                         pronoun: false,
+                        prep_agent: None,
                     });
                 }
                 Some(_) => {}
@@ -1142,6 +1182,7 @@ impl<'a> Coder<'a> {
                         }],
                         compound: false,
                         pronoun: true,
+                        prep_agent: None,
                     });
                 }
                 continue;
@@ -1168,6 +1209,7 @@ impl<'a> Coder<'a> {
                     members,
                     compound,
                     pronoun: true,
+                    prep_agent: None,
                 });
             }
         }
