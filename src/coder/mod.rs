@@ -196,6 +196,10 @@ fn analyse_token(d: &Dictionaries, t: &Token) -> Tok {
             };
             match *e {
                 "IES" | "IED" => push(&format!("{stem}Y")),
+                // "-ES" only after sibilants and O (TAXES, GOES); DEPARTES is no form of DEPART.
+                "ES" if d.strict_endings && !(stem.ends_with(['S', 'X', 'Z', 'O']) || stem.ends_with("CH") || stem.ends_with("SH")) => {
+                    push(&format!("{stem}E"))
+                }
                 "ING" | "ED" | "EN" | "ES" => {
                     push(stem);
                     push(&format!("{stem}E"));

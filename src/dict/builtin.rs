@@ -9,6 +9,7 @@ include!(concat!(env!("OUT_DIR"), "/builtin_dictionaries.rs"));
 pub fn builder() -> DictBuilder {
     let mut b = DictBuilder::new();
     b.dup_warning = false;
+    b.d.strict_endings = true;
     load_texts(&mut b, FILES);
     b
 }

@@ -241,6 +241,9 @@ pub struct Dictionaries {
     pub diagnostics: Vec<Diagnostic>,
     /// The family of the verb files.
     pub flavor: Flavor,
+    /// Regular endings follow English spelling (`-ES` only after sibilants and O), as
+    /// PETRARCH generates verb forms; TABARI accepts any of its endings on any word.
+    pub strict_endings: bool,
     /// Counts of phrases read, by file.
     pub file_counts: Vec<(String, &'static str, usize)>,
 }
@@ -620,6 +623,7 @@ impl DictBuilder {
 
     /// Compiles the index and returns the finished dictionaries.
     pub fn build(mut self) -> Dictionaries {
+        self.d.strict_endings |= self.whole_words;
         for g in &mut self.d.pattern_groups {
             // Longest first; the sort is stable so equal lengths keep file order.
             g.sort_by_key(|p| std::cmp::Reverse(p.weight));
@@ -664,13 +668,13 @@ impl DictBuilder {
     }
 }
 
-/// PETRARCH-1 reads pattern words as whole words (with regular endings).
+/// PETRARCH-1 reads pattern words as whole words, exactly as written.
 fn whole_word_items(items: &mut [Item]) {
     for it in items {
         match &mut it.elem {
-            pattern::Elem::Word(w) if w.mode == phrase::WordMode::Stem => {
+            pattern::Elem::Word(w) => {
                 w.mode = phrase::WordMode::Word;
-                w.endings = true;
+                w.endings = false;
             }
             pattern::Elem::Alt(alts) => {
                 for a in alts {
