@@ -4,6 +4,7 @@
 //! and PETRARCH-1 ([`dict`]), and codes raw English sentences with a sparse parser
 //! ([`coder`]) into events.
 
+pub mod aggregate;
 pub mod cameo;
 pub mod coder;
 pub mod date;

@@ -1,5 +1,6 @@
 //! The command line: one module per subcommand.
 
+pub mod aggregate;
 pub mod code;
 pub mod dicts;
 pub mod explain;
@@ -23,6 +24,8 @@ pub enum Command {
     Code(Box<code::CodeArgs>),
     /// Show how a sentence is read and coded.
     Explain(Box<explain::ExplainArgs>),
+    /// Aggregate an event file into a group-by-period panel.
+    Aggregate(Box<aggregate::AggregateArgs>),
     /// Run a conformance suite of an earlier coder.
     #[command(subcommand)]
     Validate(validate::ValidateCmd),
@@ -33,6 +36,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
         Command::Code(a) => code::run(*a),
         Command::Explain(a) => explain::run(*a),
+        Command::Aggregate(a) => aggregate::run(*a),
         Command::Validate(v) => validate::run(v),
     }
 }

@@ -815,6 +815,41 @@ impl<'a> Coder<'a> {
                 continue;
             }
             let agent = &d.agents[a as usize];
+            // PETRARCH stacks the agents nested in this one ("human rights activists" is
+            // also "rights activists"): each ends at the same word.
+            let mut nested: Vec<(String, bool)> = Vec::new();
+            if self.opts.petrarch {
+                let last = *sp.positions.last().unwrap();
+                for &q in &sp.positions[1..] {
+                    let mut best: Option<(usize, u32)> = None;
+                    for id in token_ids(&s.toks[q]) {
+                        for &e in d.index.get(&id).into_iter().flatten() {
+                            let entry = &d.entries[e as usize];
+                            if let EntryKind::Agent(na) = entry.kind {
+                                let free = vec![false; n];
+                                if match_phrase(&entry.phrase, &s.toks, q, &free).is_some_and(|ps| *ps.last().unwrap() == last)
+                                    && best.is_none_or(|(w, _)| entry.weight > w)
+                                {
+                                    best = Some((entry.weight, na));
+                                }
+                            }
+                        }
+                    }
+                    if let Some((_, na)) = best {
+                        let ag = &d.agents[na as usize];
+                        if !ag.null && !nested.iter().any(|(c, _)| *c == ag.code) {
+                            nested.push((ag.code.clone(), ag.prefix));
+                        }
+                    }
+                }
+            }
+            let stack = |c: &str, former: bool| -> String {
+                let mut x = add_agent(c, &agent.code, agent.prefix, former);
+                for (code, prefix) in &nested {
+                    x = add_agent(&x, code, *prefix, former);
+                }
+                x
+            };
             let former = (sp.start > 0 && s.toks[sp.start - 1].text == "FORMER")
                 || (sp.start > 1
                     && s.toks[sp.start - 2].text == "FORMER"
@@ -861,7 +896,7 @@ impl<'a> Coder<'a> {
                     u.end == sp.start - 1 && u.members.len() == 1 && !u.members[0].base.starts_with("---")
                 }) {
                     let base = s.units[u].members[0].base.clone();
-                    let code = add_agent(&base, &agent.code, agent.prefix, former);
+                    let code = stack(&base, former);
                     let text = sp.positions.iter().map(|&p| s.toks[p].text.as_str()).collect::<Vec<_>>().join(" ");
                     s.units[u].members.push(ActorRef { codes: vec![code], text, base });
                     s.units[u].compound = true;
@@ -886,7 +921,7 @@ impl<'a> Coder<'a> {
                 for m in earlier.members {
                     let mut m = m;
                     for c in &mut m.codes {
-                        *c = add_agent(c, &agent.code, agent.prefix, former);
+                        *c = stack(c, former);
                     }
                     if !unit.members.iter().any(|x| x.codes == m.codes) {
                         unit.members.insert(0, m);
@@ -901,7 +936,7 @@ impl<'a> Coder<'a> {
                     let former_actor = unit.start > 0 && s.toks[unit.start - 1].text == "FORMER";
                     for m in &mut unit.members {
                         for c in &mut m.codes {
-                            *c = add_agent(c, &agent.code, agent.prefix, former || former_actor);
+                            *c = stack(c, former || former_actor);
                         }
                         m.text = if sp.start < unit.start {
                             format!("{agent_text} {}", m.text)

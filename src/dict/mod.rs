@@ -5,6 +5,7 @@
 //! immutable value that is `Send + Sync` and shared by every coding thread.
 
 pub mod builtin;
+pub mod check;
 pub mod code;
 pub mod load;
 pub mod pattern;
