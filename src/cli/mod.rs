@@ -2,6 +2,8 @@
 
 pub mod aggregate;
 pub mod code;
+pub mod codes;
+pub mod dict;
 pub mod dicts;
 pub mod explain;
 pub mod validate;
@@ -29,6 +31,11 @@ pub enum Command {
     /// Run a conformance suite of an earlier coder.
     #[command(subcommand)]
     Validate(validate::ValidateCmd),
+    /// Check, look up and count dictionary entries.
+    #[command(subcommand)]
+    Dict(dict::DictCmd),
+    /// List the CAMEO event codes: names, Goldstein values, quad classes, PLOVER.
+    Codes(codes::CodesArgs),
 }
 
 /// Runs the parsed command line; returns the exit status.
@@ -38,5 +45,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Explain(a) => explain::run(*a),
         Command::Aggregate(a) => aggregate::run(*a),
         Command::Validate(v) => validate::run(v),
+        Command::Dict(c) => dict::run(c),
+        Command::Codes(a) => codes::run(a),
     }
 }

@@ -419,7 +419,9 @@ impl<'a> Coder<'a> {
             .map(|m| m.base.clone());
         self.find_compounds(&mut s);
         let comma_deleted = self.delete_comma_clauses(&mut s);
-        self.resolve_pronouns(&mut s, forward);
+        if !self.opts.petrarch {
+            self.resolve_pronouns(&mut s, forward);
+        }
         let clauses = self.clauses(&s);
         if let Some(t) = trace.as_mut() {
             t.tokens = s
