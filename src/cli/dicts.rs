@@ -37,6 +37,10 @@ pub struct DictArgs {
     /// Extra actor file(s) added to the dictionaries in use (repeatable).
     #[arg(long = "add-actors", value_name = "FILE")]
     pub add_actors: Vec<PathBuf>,
+    /// Read the files and code with PETRARCH-1's rules (whole-word nouns, anonymous
+    /// agents, no pronoun coreference); implied by --petrarch-config.
+    #[arg(long)]
+    pub petrarch_rules: bool,
 }
 
 fn classify_dir(dir: &Path) -> Result<DictFiles> {
@@ -113,6 +117,10 @@ impl DictArgs {
             b = builtin::builder();
         } else {
             let mut df = DictFiles::default();
+            if self.petrarch_rules {
+                b.whole_words = true;
+                opts = petrarch::petrarch_options();
+            }
             if let Some(cfg) = &self.petrarch_config {
                 let (files, c) =
                     DictFiles::from_petrarch_config(cfg).map_err(anyhow::Error::msg)?;

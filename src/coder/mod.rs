@@ -197,7 +197,11 @@ fn analyse_token(d: &Dictionaries, t: &Token) -> Tok {
             match *e {
                 "IES" | "IED" => push(&format!("{stem}Y")),
                 // "-ES" only after sibilants and O (TAXES, GOES); DEPARTES is no form of DEPART.
-                "ES" if d.strict_endings && !(stem.ends_with(['S', 'X', 'Z', 'O']) || stem.ends_with("CH") || stem.ends_with("SH")) => {
+                "ES" if d.strict_endings
+                    && !(stem.ends_with(['S', 'X', 'Z', 'O'])
+                        || stem.ends_with("CH")
+                        || stem.ends_with("SH")) =>
+                {
                     push(&format!("{stem}E"))
                 }
                 "ING" | "ED" | "EN" | "ES" => {
@@ -829,7 +833,8 @@ impl<'a> Coder<'a> {
                             let entry = &d.entries[e as usize];
                             if let EntryKind::Agent(na) = entry.kind {
                                 let free = vec![false; n];
-                                if match_phrase(&entry.phrase, &s.toks, q, &free).is_some_and(|ps| *ps.last().unwrap() == last)
+                                if match_phrase(&entry.phrase, &s.toks, q, &free)
+                                    .is_some_and(|ps| *ps.last().unwrap() == last)
                                     && best.is_none_or(|(w, _)| entry.weight > w)
                                 {
                                     best = Some((entry.weight, na));
@@ -893,14 +898,29 @@ impl<'a> Coder<'a> {
             }
             // PETRARCH: "Danish media and government": an agent joined by a conjunction to
             // an actor's agent takes the same actor.
-            if target.is_none() && self.opts.petrarch && sp.start >= 2 && s.tags[sp.start - 1] == Tag::Conj {
+            if target.is_none()
+                && self.opts.petrarch
+                && sp.start >= 2
+                && s.tags[sp.start - 1] == Tag::Conj
+            {
                 if let Some(u) = s.units.iter().position(|u| {
-                    u.end == sp.start - 1 && u.members.len() == 1 && !u.members[0].base.starts_with("---")
+                    u.end == sp.start - 1
+                        && u.members.len() == 1
+                        && !u.members[0].base.starts_with("---")
                 }) {
                     let base = s.units[u].members[0].base.clone();
                     let code = stack(&base, former);
-                    let text = sp.positions.iter().map(|&p| s.toks[p].text.as_str()).collect::<Vec<_>>().join(" ");
-                    s.units[u].members.push(ActorRef { codes: vec![code], text, base });
+                    let text = sp
+                        .positions
+                        .iter()
+                        .map(|&p| s.toks[p].text.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    s.units[u].members.push(ActorRef {
+                        codes: vec![code],
+                        text,
+                        base,
+                    });
                     s.units[u].compound = true;
                     s.units[u].end = sp.end;
                     s.bound_conj[sp.start - 1] = true;
@@ -1162,7 +1182,11 @@ impl<'a> Coder<'a> {
                     let last = &s.units[*g.last().unwrap()];
                     let mut members = Vec::new();
                     // PETRARCH carries "the ambassadors of A, B and C" to every member.
-                    let carried = if self.opts.petrarch { first.prep_agent.clone() } else { None };
+                    let carried = if self.opts.petrarch {
+                        first.prep_agent.clone()
+                    } else {
+                        None
+                    };
                     for &m in g {
                         for mem in &s.units[m].members {
                             let mut mem = mem.clone();
@@ -1455,6 +1479,25 @@ impl<'a> Coder<'a> {
                 };
                 let verb = &d.verbs[v as usize];
                 let verb_end = live.iter().position(|&q| q >= sp.end).unwrap_or(live.len());
+                if self.opts.petrarch {
+                    // A verb right before another ("should have acted") is not the head of
+                    // the verb phrase: PETRARCH codes the last verb of the chain.
+                    let mut k = verb_end;
+                    let mut hops = 0;
+                    while k < live.len()
+                        && hops < 2
+                        && matches!(
+                            s.toks[live[k]].text.as_str(),
+                            "HAVE" | "HAS" | "HAD" | "BE" | "BEEN" | "TO" | "NOT"
+                        )
+                    {
+                        k += 1;
+                        hops += 1;
+                    }
+                    if k < live.len() && hops > 0 && s.tags[live[k]] == Tag::Verb {
+                        continue;
+                    }
+                }
                 let ctx = MatchCtx {
                     s,
                     live: &live,
