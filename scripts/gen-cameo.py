@@ -14,6 +14,15 @@ with open(os.path.join(base, "cameo_event_codes.tsv"), encoding="utf-8") as fh:
     head = fh.readline().rstrip("\n").split("\t")
     for line in fh:
         f = dict(zip(head, line.rstrip("\n").split("\t")))
+        # The source table glues code 106 onto the name of 1056
+        # ("...military engagement106:[-5.0] Demand withdrawal"): split it back out.
+        m = re.match(r"^(.*?)(\d{3,4}):\[(-?[\d.]+)\]\s*(.+)$", f["name"])
+        if m:
+            f["name"] = m.group(1).strip()
+            rows.append(f)
+            code = m.group(2)
+            rows.append(dict(f, code=code, name=m.group(4).strip(), goldstein=m.group(3), level="3" if len(code) == 3 else "4"))
+            continue
         rows.append(f)
 plover = {}
 with open(os.path.join(base, "CAMEO2PLOVER-2021.txt"), encoding="utf-8") as fh:

@@ -1237,11 +1237,19 @@ pub static CODES: &[CodeInfo] = &[
     },
     CodeInfo {
         code: "1056",
-        name: "Demand de-escalation of military engagement106:[-5.0] Demand withdrawal",
+        name: "Demand de-escalation of military engagement",
         goldstein: -5.0,
         plover_type: "REQUEST",
         plover_mode: "yield",
         plover_context: "military",
+    },
+    CodeInfo {
+        code: "106",
+        name: "Demand withdrawal",
+        goldstein: -5.0,
+        plover_type: "REQUEST",
+        plover_mode: "meet",
+        plover_context: "diplomatic",
     },
     CodeInfo {
         code: "107",

@@ -14,9 +14,11 @@ use std::io::Write;
 /// Subcommands of `dyad dict`.
 #[derive(Debug, clap::Subcommand)]
 pub enum DictCmd {
-    /// Check a dictionary set: syntax errors, conflicting entries, overlapping date
-    /// ranges, codes missing from the CAMEO tables, patterns that can never match.
-    /// Exits with 1 when there are errors.
+    /// Check a dictionary set for errors and dubious entries.
+    ///
+    /// Reports syntax errors, conflicting entries, overlapping date ranges, codes missing
+    /// from the CAMEO tables and patterns that can never match, each with file:line.
+    /// Exits with 1 when there are errors (0 with warnings only).
     Check(Box<CheckArgs>),
     /// Show which dictionary entry matches the start of a text, its code on a date, and why.
     Lookup(Box<LookupArgs>),
@@ -112,6 +114,7 @@ fn load_set(a: &DictArgs) -> Result<Dictionaries> {
         issues: a.issues.iter().cloned().collect(),
     };
     let mut b = DictBuilder::new();
+    b.whole_words = a.petrarch_rules;
     df.load_into(&mut b)?;
     for extra in &a.add_actors {
         let text = read_text(extra)?;
@@ -345,19 +348,41 @@ fn phrase_text(d: &Dictionaries, m: &PhraseMatch) -> String {
     }
 }
 
+/// How one code block of an actor reads on a date.
+#[derive(serde::Serialize)]
+struct BlockWhy {
+    /// The block as written, without brackets.
+    block: String,
+    /// The restriction in words; `None` for the undated default.
+    restriction: Option<String>,
+    /// Whether the restriction holds on the date (always true for a default).
+    holds: bool,
+    /// Whether this block gives the code.
+    applies: bool,
+    /// The explanation.
+    why: String,
+}
+
 /// How each block of an actor reads on `date`, in order, and which applied.
-fn block_reasons(codes: &dyad::dict::code::ActorCodes, date: Date) -> (Vec<String>, String) {
+fn block_reasons(codes: &dyad::dict::code::ActorCodes, date: Date) -> (Vec<BlockWhy>, String) {
     use dyad::dict::code::DateRange;
     let applied = check::explain_resolve(codes, date);
-    let mut lines = Vec::new();
+    let mut out = Vec::new();
     for (i, b) in codes.blocks.iter().enumerate() {
-        let why = match b.range {
-            DateRange::Always => match applied {
-                Applied::Default(k) if k == i => "undated default: applies (no restriction holds)",
-                Applied::Default(_) => "undated default: not used (an earlier default comes first)",
-                _ => "undated default: not used",
+        let (restriction, holds, applies, why) = match b.range {
+            DateRange::Always => {
+                let applies = applied == Applied::Default(i);
+                let why = match applied {
+                    Applied::Default(_) if applies => {
+                        "undated default: applies (no restriction holds)"
+                    }
+                    Applied::Default(_) => {
+                        "undated default: not used (an earlier default comes first)"
+                    }
+                    _ => "undated default: not used",
+                };
+                (None, true, applies, why.to_string())
             }
-            .to_string(),
             r => {
                 let holds = r.contains(date);
                 let span = match r {
@@ -366,18 +391,26 @@ fn block_reasons(codes: &dyad::dict::code::ActorCodes, date: Date) -> (Vec<Strin
                     DateRange::Between(x, y) => format!("from {x} to {y}"),
                     DateRange::Always => unreachable!(),
                 };
-                match (holds, applied) {
-                    (true, Applied::Restriction(k)) if k == i => {
-                        format!("{span}: holds, applies")
-                    }
-                    (true, _) => format!("{span}: holds, but an earlier restriction applies"),
+                let applies = applied == Applied::Restriction(i);
+                let why = match (holds, applies) {
+                    (true, true) => format!("{span}: holds, applies"),
+                    (true, false) => format!("{span}: holds, but an earlier restriction applies"),
                     (false, _) => format!("{span}: does not hold"),
-                }
+                };
+                (Some(span), holds, applies, why)
             }
         };
-        lines.push(format!("{}. [{}]  {why}", i + 1, check::block_text(b)));
+        out.push(BlockWhy {
+            block: check::block_text(b),
+            restriction,
+            holds,
+            applies,
+            why,
+        });
     }
+    let dated = codes.blocks.iter().any(|b| b.range != DateRange::Always);
     let verdict = match applied {
+        Applied::Default(_) if !dated => "no date restrictions: the undated code applies".into(),
         Applied::Restriction(i) => format!("restriction {} applied", i + 1),
         Applied::Default(i) => format!(
             "no restriction holds: the undated default ({}) applied",
@@ -387,7 +420,7 @@ fn block_reasons(codes: &dyad::dict::code::ActorCodes, date: Date) -> (Vec<Strin
             "no restriction holds and there is no undated default: the phrase is null".into()
         }
     };
-    (lines, verdict)
+    (out, verdict)
 }
 
 fn run_lookup(a: LookupArgs) -> Result<i32> {
@@ -476,8 +509,8 @@ fn run_lookup(a: LookupArgs) -> Result<i32> {
                     out,
                     "  code blocks, tried restrictions first in order, then the default:"
                 )?;
-                for l in blocks {
-                    writeln!(out, "    {l}")?;
+                for (i, b) in blocks.iter().enumerate() {
+                    writeln!(out, "    {}. [{}]  {}", i + 1, b.block, b.why)?;
                 }
                 writeln!(out, "  code on {date}: {}  ({verdict})", x.code)?;
             }

@@ -773,6 +773,14 @@ fn tok_words(d: &Dictionaries, t: &Token) -> TokWords {
         }
         match *e {
             "IES" | "IED" => push(&format!("{stem}Y"), &mut bases),
+            // Under PETRARCH's rules "-ES" follows English spelling (TAXES, GOES).
+            "ES" if d.strict_endings
+                && !(stem.ends_with(['S', 'X', 'Z', 'O'])
+                    || stem.ends_with("CH")
+                    || stem.ends_with("SH")) =>
+            {
+                push(&format!("{stem}E"), &mut bases)
+            }
             "ING" | "ED" | "EN" | "ES" => {
                 push(stem, &mut bases);
                 push(&format!("{stem}E"), &mut bases);
@@ -1049,7 +1057,7 @@ mod tests {
             "{f:?}"
         );
         assert!(
-            has(Check::DeadPattern, "v.verbs:5", Severity::Warning),
+            has(Check::RepeatedMarker, "v.verbs:5", Severity::Warning),
             "{f:?}"
         );
         assert!(
