@@ -450,7 +450,7 @@ impl Aggregator {
             }
             s
         };
-        if names.len() <= 1 && names.first().is_some_and(|h| h.starts_with('{')) {
+        if names.first().is_some_and(|h| h.starts_with('{')) {
             return Err(Error::Spec(
                 "this looks like JSON Lines; aggregate reads the CSV or TSV that `dyad code` writes by default".into(),
             ));
@@ -463,7 +463,10 @@ impl Aggregator {
                 ))
             })
         };
-        let date = need("date", "")?;
+        let date = need(
+            "date",
+            " (aggregate reads the columns `dyad code` writes, with their header)",
+        )?;
         let by = self
             .spec
             .by
@@ -640,7 +643,9 @@ impl Aggregator {
         {
             Some(q) => q,
             None => match root {
-                Some(r) => cameo::quad_class_of_root(&format!("{r:02}")),
+                Some(r) => cameo::quad_class_of_root(
+                    std::str::from_utf8(&[b'0' + r / 10, b'0' + r % 10]).unwrap_or(""),
+                ),
                 None => info()?.quad_class(),
             },
         };
@@ -1108,7 +1113,11 @@ mod tests {
         assert!(e.contains("no `nope` column"), "{e}");
         let mut agg = Aggregator::new(Spec::new(Period::Month, &[])).unwrap();
         let e = agg
-            .read("{\"date\":\"2024-01-01\"}\n".as_bytes(), b',', |_| {})
+            .read(
+                "{\"date\": \"2024-01-01\", \"code\": \"190\"}\n".as_bytes(),
+                b',',
+                |_| {},
+            )
             .unwrap_err()
             .to_string();
         assert!(e.contains("JSON Lines"), "{e}");

@@ -11,7 +11,13 @@ row.
         --dyad target/release/dyad corpus.jsonl events/ \
         -- --petrarch-config /abs/path/Phoenix/PETR_config.ini
 
-Everything after `--` is passed to `dyad code` unchanged. See docs/spark.md.
+Everything after `--` is passed to `dyad code` unchanged; dyad runs in the folder
+that shipped files land in (SparkFiles), so shipped dictionaries are named by their
+base name there. The binary is shipped from the driver (--dyad PATH), was shipped by
+spark-submit (--files /path/dyad and --dyad-shipped dyad), or is installed on every
+node (--dyad-on-nodes PATH). Output: a folder of part files whose part-00000 holds the
+header (`cat OUT/part-*` is the CSV), or one file on the driver (--single-file).
+See docs/spark.md.
 """
 
 import argparse
@@ -56,6 +62,9 @@ def parse_args(argv):
                         "SparkContext.addFile (default: `dyad` on the driver's PATH)")
     p.add_argument("--dyad-on-nodes", metavar="PATH",
                    help="dyad is installed at PATH on every node: ship nothing")
+    p.add_argument("--dyad-shipped", metavar="NAME",
+                   help="dyad was shipped by spark-submit (--files /path/NAME): "
+                        "find it with SparkFiles.get(NAME)")
     p.add_argument("--ship", metavar="FILE", action="append", default=[],
                    help="also ship FILE to every executor (repeatable); dyad runs in "
                         "the folder the shipped files land in, so name them by their "
@@ -74,8 +83,8 @@ def parse_args(argv):
     p.add_argument("--master", help="Spark master when not run by spark-submit "
                    "(e.g. local[2])")
     a = p.parse_args(own)
-    if a.dyad and a.dyad_on_nodes:
-        p.error("give --dyad or --dyad-on-nodes, not both")
+    if sum(x is not None for x in (a.dyad, a.dyad_on_nodes, a.dyad_shipped)) > 1:
+        p.error("give one of --dyad, --dyad-on-nodes and --dyad-shipped")
     for arg in dyad_args:
         name = arg.split("=", 1)[0]
         if name in RESERVED:
@@ -92,6 +101,8 @@ def locate_binary(a):
     """(path on the driver to ship or None, how executors find it)."""
     if a.dyad_on_nodes:
         return None, ("installed", a.dyad_on_nodes)
+    if a.dyad_shipped:
+        return None, ("shipped", a.dyad_shipped)
     path = a.dyad or shutil.which("dyad")
     if not path or not os.path.isfile(path):
         sys.exit("dyad_spark_job: no dyad binary: give --dyad PATH or --dyad-on-nodes PATH")

@@ -1006,6 +1006,17 @@ impl<'a> Coder<'a> {
                 }
             }
         }
+        // A name runs on over capitalised words the dictionaries do not know ("President
+        // Xi Jinping", "Minister Mauro Vieira"): they belong to the actor, so a following
+        // conjunction can join it to the next actor.
+        if !s.all_caps && !self.opts.petrarch {
+            for u in &mut s.units {
+                while u.end < n && s.toks[u.end].cap && s.tags[u.end] == Tag::Word && s.span_at[u.end].is_none() {
+                    s.tags[u.end] = Tag::Actor;
+                    u.end += 1;
+                }
+            }
+        }
         // FORMER before an actor with no agent makes an elite.
         for u in &mut s.units {
             if u.start > 0 && s.toks[u.start - 1].text == "FORMER" {
