@@ -2076,6 +2076,16 @@ impl MatchCtx<'_> {
         self.s.tags[p] == Tag::Comma && !self.s.bound_comma[p]
     }
 
+    /// Whether `w` matches a live token between live indices `a` and `z`.
+    fn occurs(&self, w: &PWord, a: usize, z: usize) -> bool {
+        if a >= z {
+            return false;
+        }
+        let Some(positions) = self.s.where_id.get(&w.id) else { return false };
+        let (pa, pz) = (self.live[a], self.live[z - 1] + 1);
+        positions.iter().any(|&p| p >= pa && p < pz && !self.s.deleted[p] && word_matches(w, &self.s.toks[p]))
+    }
+
     fn match_pattern(&self, pat: &Pattern, d: &Dictionaries) -> Option<Binding> {
         // Lower part: from the clause start (after the last barrier) to the verb.
         let mut lo = 0;
@@ -2098,14 +2108,13 @@ impl MatchCtx<'_> {
             } else {
                 (lo, self.verb_start)
             };
-            let positions = self.s.where_id.get(&w.id)?;
-            let (pa, pz) = (
-                self.live.get(a).copied().unwrap_or(usize::MAX),
-                if z == 0 { 0 } else { self.live[z - 1] + 1 },
-            );
-            if !positions.iter().any(|&p| {
-                p >= pa && p < pz && !self.s.deleted[p] && word_matches(w, &self.s.toks[p])
-            }) {
+            if !self.occurs(w, a, z) {
+                return None;
+            }
+        }
+        for (words, upper) in &pat.required_any {
+            let (a, z) = if *upper { (self.verb_end, hi) } else { (lo, self.verb_start) };
+            if !words.iter().any(|w| self.occurs(w, a, z)) {
                 return None;
             }
         }

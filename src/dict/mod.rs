@@ -502,6 +502,7 @@ impl DictBuilder {
                     text: text.trim().to_string(),
                     loc,
                     required: Vec::new(),
+                    required_any: Vec::new(),
                 });
             }
             Err(e) => self.diag(&loc, Severity::Error, format!("{e}: {:?}", text.trim())),
@@ -625,13 +626,15 @@ impl DictBuilder {
     /// Compiles the index and returns the finished dictionaries.
     pub fn build(mut self) -> Dictionaries {
         self.d.strict_endings |= self.whole_words;
+        let synsets = std::mem::take(&mut self.d.synsets);
         for g in &mut self.d.pattern_groups {
             // Longest first; the sort is stable so equal lengths keep file order.
             g.sort_by_key(|p| std::cmp::Reverse(p.weight));
             for p in g.iter_mut() {
-                p.compute_required();
+                p.compute_required(&synsets);
             }
         }
+        self.d.synsets = synsets;
         let mut index: HashMap<u32, Vec<u32>> = HashMap::new();
         for (i, e) in self.d.entries.iter().enumerate() {
             index

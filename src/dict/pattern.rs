@@ -54,20 +54,42 @@ pub struct Pattern {
     /// Literal words the pattern cannot match without: (word, after the verb).
     /// A cheap test on these rules most patterns out before the full match.
     pub required: Vec<(PWord, bool)>,
+    /// For each alternative set or synonym set: the words one of which must occur
+    /// (the first word of each branch), and whether after the verb.
+    pub required_any: Vec<(Vec<PWord>, bool)>,
 }
 
 impl Pattern {
-    /// Collects the literal words outside alternatives and synonym sets.
-    pub fn compute_required(&mut self) {
+    /// Collects the literal words outside alternatives and synonym sets, and for each
+    /// alternative or synonym set the first words of its branches.
+    pub fn compute_required(&mut self, synsets: &[Vec<Vec<Item>>]) {
         let mut req = Vec::new();
+        let mut any = Vec::new();
+        let first_word = |branch: &[Item]| -> Option<PWord> {
+            match branch.first().map(|i| &i.elem) {
+                Some(Elem::Word(w)) => Some(*w),
+                _ => None,
+            }
+        };
         for (items, upper) in [(&self.lower, false), (&self.upper, true)] {
             for it in items {
-                if let Elem::Word(w) = it.elem {
-                    req.push((w, upper));
+                let branches: Vec<&[Item]> = match &it.elem {
+                    Elem::Word(w) => {
+                        req.push((*w, upper));
+                        continue;
+                    }
+                    Elem::Alt(alts) => alts.iter().map(|a| a.as_slice()).collect(),
+                    Elem::Synset(id) => synsets.get(*id as usize).map(|m| m.iter().map(|b| b.as_slice()).collect()).unwrap_or_default(),
+                    _ => continue,
+                };
+                let words: Option<Vec<PWord>> = branches.into_iter().map(first_word).collect();
+                if let Some(w) = words.filter(|w| !w.is_empty()) {
+                    any.push((w, upper));
                 }
             }
         }
         self.required = req;
+        self.required_any = any;
     }
 }
 
