@@ -7,7 +7,8 @@ matplotlib.
 
     python3 examples/analysis/monthly_conflict.py                 # examples/stories.jsonl, RUS-UKR
     python3 examples/analysis/monthly_conflict.py corpus.jsonl --dyad IRN,IRQ -o irn-irq.png
-    python3 examples/analysis/monthly_conflict.py corpus.jsonl --dyad USA,IRN --directed
+    python3 examples/analysis/monthly_conflict.py corpus.jsonl --dyad USA,IRN --directed \
+        --from 1987-01-01 --to 1987-12-31
     python3 examples/analysis/monthly_conflict.py corpus.jsonl -- --petrarch-config PETR_config.ini
 
 Arguments after `--` go to `dyad code`. The dyad binary is taken from --dyad-bin,
@@ -44,7 +45,7 @@ def find_dyad(given):
     )
 
 
-def run_pipeline(dyad, corpus, a, b, directed, code_args):
+def run_pipeline(dyad, corpus, a, b, directed, bounds, code_args):
     """`dyad code | dyad aggregate`, returning the panel as CSV text."""
     code = [dyad, "code", corpus, "-q", *code_args]
     agg = [
@@ -62,6 +63,9 @@ def run_pipeline(dyad, corpus, a, b, directed, code_args):
     ]
     if not directed:
         agg.append("--undirected")
+    for flag, value in bounds:
+        if value:
+            agg += [flag, value]
     producer = subprocess.Popen(code, stdout=subprocess.PIPE)
     consumer = subprocess.run(agg, stdin=producer.stdout, capture_output=True)
     producer.stdout.close()
@@ -118,6 +122,8 @@ def main():
     p.add_argument(
         "-o", "--output", default="monthly-conflict.png", help="PNG to write"
     )
+    p.add_argument("--from", dest="start", help="first day, YYYY-MM-DD")
+    p.add_argument("--to", dest="end", help="last day, YYYY-MM-DD")
     p.add_argument("--panel", help="also write the monthly panel CSV here")
     p.add_argument("--dyad-bin", help="path of the dyad executable")
     args = p.parse_args(argv)
@@ -143,7 +149,8 @@ def main():
         sys.exit(f"monthly_conflict.py: no such corpus: {args.corpus}")
 
     dyad = find_dyad(args.dyad_bin)
-    panel = run_pipeline(dyad, args.corpus, a, b, args.directed, code_args)
+    bounds = [("--from", args.start), ("--to", args.end)]
+    panel = run_pipeline(dyad, args.corpus, a, b, args.directed, bounds, code_args)
     if args.panel:
         with open(args.panel, "w", newline="") as f:
             f.write(panel)
@@ -156,8 +163,9 @@ def main():
     for k, (label, (xs, ys)) in enumerate(lines.items()):
         shift = datetime.timedelta(days=(k - (len(lines) - 1) / 2) * width)
         ax.bar([x + datetime.timedelta(days=14) + shift for x in xs], ys, width=width, label=label)
-    ax.xaxis.set_major_locator(mdates.MonthLocator())
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))
+    locator = mdates.AutoDateLocator(minticks=4, maxticks=14)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ax.yaxis.get_major_locator().set_params(integer=True)
     ax.set_ylabel("material-conflict events")
     ax.set_title(

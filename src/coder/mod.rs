@@ -307,7 +307,7 @@ struct Sentence {
     bound_comma: Vec<bool>,
     all_caps: bool,
     /// Token positions by every dictionary id they can match.
-    where_id: std::collections::HashMap<u32, Vec<usize>>,
+    where_id: rustc_hash::FxHashMap<u32, Vec<usize>>,
 }
 
 const DETERMINERS: &[&str] = &["A", "AN", "THE"];
@@ -385,7 +385,7 @@ impl<'a> Coder<'a> {
             bound_conj: vec![false; n],
             bound_comma: vec![false; n],
             all_caps,
-            where_id: std::collections::HashMap::new(),
+            where_id: rustc_hash::FxHashMap::default(),
         };
         for (i, t) in s.toks.iter().enumerate() {
             for id in token_ids(t) {

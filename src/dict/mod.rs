@@ -17,7 +17,7 @@ pub mod vocab;
 use code::{ActorCodes, EventCode};
 use pattern::{Item, Pattern};
 use phrase::{PWord, Phrase};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::fmt;
 use std::sync::Arc;
 use vocab::Vocab;
@@ -635,7 +635,7 @@ impl DictBuilder {
             }
         }
         self.d.synsets = synsets;
-        let mut index: HashMap<u32, Vec<u32>> = HashMap::new();
+        let mut index: HashMap<u32, Vec<u32>> = HashMap::default();
         for (i, e) in self.d.entries.iter().enumerate() {
             index
                 .entry(e.phrase.words[0].id)

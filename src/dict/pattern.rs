@@ -4,7 +4,7 @@ use super::code::EventCode;
 use super::phrase::{canonical, link_of, pieces, word_mode, Link, PWord, Piece, WordMode};
 use super::vocab::Vocab;
 use super::Loc;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// One element of a pattern.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -283,7 +283,7 @@ mod tests {
     #[test]
     fn parses_markers_links_and_alternatives() {
         let mut v = Vocab::default();
-        let syn = HashMap::new();
+        let syn = HashMap::default();
         let (lower, vl, upper, w) = parse_pattern(
             "SUGGESTED_+ * DEMAND_{ GENEVA_ | INTERNATIONAL }_CONVENTIONS",
             &mut v,

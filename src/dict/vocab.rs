@@ -1,6 +1,6 @@
 //! String interning for dictionary words and text tokens.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// Interns upper-case words so that matching compares integers, not strings.
 #[derive(Clone, Debug, Default)]
