@@ -5,7 +5,7 @@ use anyhow::{bail, Context, Result};
 use dyad::aggregate::{Aggregator, CodeSet, Filter, Period, SkipReason, Spec};
 use dyad::date::Date;
 use std::collections::BTreeMap;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -168,6 +168,9 @@ pub fn run(args: AggregateArgs) -> Result<i32> {
     let mut agg = Aggregator::new(spec)?;
 
     let inputs: Vec<Option<&Path>> = if args.inputs.is_empty() {
+        if std::io::stdin().is_terminal() {
+            bail!("no input: give an event file, or pipe one in (`dyad code corpus.jsonl | dyad aggregate`)");
+        }
         vec![None]
     } else {
         args.inputs

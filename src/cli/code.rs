@@ -21,6 +21,15 @@ pub enum OnError {
     Fail,
 }
 
+/// Event ontologies for the output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Ontology {
+    /// CAMEO codes only.
+    Cameo,
+    /// CAMEO codes plus their PLOVER mapping.
+    Plover,
+}
+
 /// Duplicate filters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Dedup {
@@ -69,6 +78,9 @@ pub struct CodeArgs {
     /// Add the sentence text as a last column.
     #[arg(long)]
     pub with_text: bool,
+    /// `plover` adds the PLOVER event type, mode and context of each CAMEO code.
+    #[arg(long, value_enum, default_value = "cameo")]
+    pub ontology: Ontology,
     /// Write the event-file layout of TABARI or PETRARCH instead of columns.
     #[arg(long, value_enum)]
     pub layout: Option<Layout>,
@@ -193,6 +205,9 @@ pub fn run(args: CodeArgs) -> Result<i32> {
     };
     let columns: Vec<String> = if args.columns.is_empty() {
         let mut c: Vec<String> = DEFAULT_COLUMNS.iter().map(|s| s.to_string()).collect();
+        if args.ontology == Ontology::Plover {
+            c.extend(["plover_type", "plover_mode", "plover_context"].map(String::from));
+        }
         if args.with_text {
             c.push("text".into());
         }

@@ -1011,7 +1011,11 @@ impl<'a> Coder<'a> {
         // conjunction can join it to the next actor.
         if !s.all_caps && !self.opts.petrarch {
             for u in &mut s.units {
-                while u.end < n && s.toks[u.end].cap && s.tags[u.end] == Tag::Word && s.span_at[u.end].is_none() {
+                while u.end < n
+                    && s.toks[u.end].cap
+                    && s.tags[u.end] == Tag::Word
+                    && s.span_at[u.end].is_none()
+                {
                     s.tags[u.end] = Tag::Actor;
                     u.end += 1;
                 }
@@ -2081,9 +2085,13 @@ impl MatchCtx<'_> {
         if a >= z {
             return false;
         }
-        let Some(positions) = self.s.where_id.get(&w.id) else { return false };
+        let Some(positions) = self.s.where_id.get(&w.id) else {
+            return false;
+        };
         let (pa, pz) = (self.live[a], self.live[z - 1] + 1);
-        positions.iter().any(|&p| p >= pa && p < pz && !self.s.deleted[p] && word_matches(w, &self.s.toks[p]))
+        positions
+            .iter()
+            .any(|&p| p >= pa && p < pz && !self.s.deleted[p] && word_matches(w, &self.s.toks[p]))
     }
 
     fn match_pattern(&self, pat: &Pattern, d: &Dictionaries) -> Option<Binding> {
@@ -2113,7 +2121,11 @@ impl MatchCtx<'_> {
             }
         }
         for (words, upper) in &pat.required_any {
-            let (a, z) = if *upper { (self.verb_end, hi) } else { (lo, self.verb_start) };
+            let (a, z) = if *upper {
+                (self.verb_end, hi)
+            } else {
+                (lo, self.verb_start)
+            };
             if !words.iter().any(|w| self.occurs(w, a, z)) {
                 return None;
             }

@@ -79,7 +79,10 @@ impl Pattern {
                         continue;
                     }
                     Elem::Alt(alts) => alts.iter().map(|a| a.as_slice()).collect(),
-                    Elem::Synset(id) => synsets.get(*id as usize).map(|m| m.iter().map(|b| b.as_slice()).collect()).unwrap_or_default(),
+                    Elem::Synset(id) => synsets
+                        .get(*id as usize)
+                        .map(|m| m.iter().map(|b| b.as_slice()).collect())
+                        .unwrap_or_default(),
                     _ => continue,
                 };
                 let words: Option<Vec<PWord>> = branches.into_iter().map(first_word).collect();

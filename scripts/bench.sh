@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Codes the Reuters-21578 corpus with three dictionary sets, with 1 thread and with all
+# threads, in a release build, and prints MB/s, sentences/s, peak memory and the ratio
+# of dyad's time to `wc -w`'s time on the same file in the same run.
+# Usage: scripts/bench.sh [CORPUS]   (default: ../shared/corpus/reuters21578.jsonl)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SHARED="$(cd .. && pwd)/shared"
+CORPUS="${1:-$SHARED/corpus/reuters21578.jsonl}"
+[ -f "$CORPUS" ] || { echo "bench: corpus $CORPUS not found" >&2; exit 1; }
+command -v /usr/bin/time >/dev/null || { echo "bench: /usr/bin/time is needed (apt-get install time)" >&2; exit 1; }
+cargo build --release --quiet
+DYAD=./target/release/dyad
+CORES=$(nproc)
+BYTES=$(stat -c %s "$CORPUS")
+TC="$SHARED/dictionaries/tabari-cameo"
+declare -A SETS=(
+  [dyad]=""
+  [phoenix]="--petrarch-config $SHARED/dictionaries/phoenix/PETR_config.ini"
+  [tabari-cameo]="--actors $TC/CountryInfo.120116.actors --actors $TC/Internatnl.120521.actors --actors $TC/Levant.080629.actors --agents $TC/PSU.120522.agents --verbs $TC/CAMEO.091003.master.verbs"
+)
+secs() { date +%s.%N; }
+# wc -w as the yardstick, best of three (warms the page cache too).
+best_wc=999
+for _ in 1 2 3; do
+  t0=$(secs); wc -w "$CORPUS" >/dev/null; t1=$(secs)
+  best_wc=$(python3 -c "print(min($best_wc, $t1 - $t0))")
+done
+printf 'machine: %s cores, %s; corpus %s (%.1f MB)\n' "$CORES" "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)" "$(basename "$CORPUS")" "$(python3 -c "print($BYTES/1e6)")"
+printf 'wc -w: %.3f s (%.0f MB/s)\n\n' "$best_wc" "$(python3 -c "print($BYTES/1e6/$best_wc)")"
+printf '%-13s %7s %8s %8s %11s %9s %9s %7s\n' set threads seconds MB/s sentences/s events peak_MB x_wc
+for set in dyad phoenix tabari-cameo; do
+  for threads in 1 "$CORES"; do
+    log=$(mktemp)
+    # shellcheck disable=SC2086
+    /usr/bin/time -v "$DYAD" code "$CORPUS" ${SETS[$set]} -j "$threads" -o /dev/null 2> "$log" || { cat "$log" >&2; exit 1; }
+    python3 - "$log" "$set" "$threads" "$BYTES" "$best_wc" <<'PY'
+import re, sys
+log, name, threads, size, wc = open(sys.argv[1]).read(), sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5])
+wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", log)
+h, m, s = wall.groups()
+secs = (int(h or 0) * 3600) + int(m) * 60 + float(s)
+rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", log).group(1)) / 1024
+summ = re.search(r"(\d+) sentences, (\d+) events", log)
+sent, ev = int(summ.group(1)), int(summ.group(2))
+print(f"{name:<13} {threads:>7} {secs:8.2f} {size/1e6/secs:8.1f} {sent/secs:11.0f} {ev:9d} {rss:9.0f} {secs/wc:7.1f}")
+PY
+    rm -f "$log"
+  done
+done
