@@ -313,3 +313,37 @@ fn bad_usage_and_missing_files_exit_2() {
         .code(2);
     dyad().arg("frobnicate").assert().code(2);
 }
+
+#[test]
+fn actors_unknown_lists_names_next_to_verbs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = write(
+        tmp.path(),
+        "c.jsonl",
+        "{\"id\":\"a\",\"date\":\"1933-05-02\",\"text\":\"Norway accused Grand Fenwick of spying. Grand Fenwick denied it.\"}\n{\"id\":\"b\",\"date\":\"1933-05-03\",\"text\":\"Sweden met Grand Fenwick officials.\"}\n",
+    );
+    let out = with_mini(dyad().args(["actors", "unknown"]).arg(&input))
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with("name,count,example\nGrand Fenwick,2,"),
+        "{text}"
+    );
+    let out = with_mini(dyad().args(["actors", "unknown", "--stub"]).arg(&input))
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("\nGRAND_FENWICK_ [---]\n"), "{text}");
+    // The stub loads as a dictionary as it is.
+    let stub = write(tmp.path(), "new.actors", &text);
+    with_mini(
+        dyad()
+            .args(["code", "-q"])
+            .arg(&input)
+            .arg("--add-actors")
+            .arg(&stub),
+    )
+    .assert()
+    .success();
+}

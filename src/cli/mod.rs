@@ -1,5 +1,6 @@
 //! The command line: one module per subcommand.
 
+pub mod actors;
 pub mod aggregate;
 pub mod code;
 pub mod codes;
@@ -36,6 +37,9 @@ pub enum Command {
     Dict(dict::DictCmd),
     /// List the CAMEO event codes: names, Goldstein values, quad classes, PLOVER.
     Codes(codes::CodesArgs),
+    /// Find the actors a corpus mentions that the dictionaries miss.
+    #[command(subcommand)]
+    Actors(Box<actors::ActorsCmd>),
 }
 
 /// Runs the parsed command line; returns the exit status.
@@ -47,5 +51,6 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Validate(v) => validate::run(v),
         Command::Dict(c) => dict::run(c),
         Command::Codes(a) => codes::run(a),
+        Command::Actors(c) => actors::run(*c),
     }
 }

@@ -487,6 +487,147 @@ impl<'a> Coder<'a> {
         }
     }
 
+    /// Capitalised phrases that stand where a source or target should be, next to a
+    /// coded verb, but match no actor: the raw material for `dyad actors unknown`.
+    /// Returns the phrases as written (title case kept).
+    pub fn unknown_actors(&self, sentence: &str, date: Date) -> Vec<String> {
+        const SKIP: &[&str] = &[
+            "THE",
+            "A",
+            "AN",
+            "MONDAY",
+            "TUESDAY",
+            "WEDNESDAY",
+            "THURSDAY",
+            "FRIDAY",
+            "SATURDAY",
+            "SUNDAY",
+            "JANUARY",
+            "FEBRUARY",
+            "MARCH",
+            "APRIL",
+            "MAY",
+            "JUNE",
+            "JULY",
+            "AUGUST",
+            "SEPTEMBER",
+            "OCTOBER",
+            "NOVEMBER",
+            "DECEMBER",
+            "HE",
+            "SHE",
+            "IT",
+            "THEY",
+            "WE",
+            "I",
+            "YOU",
+            "THIS",
+            "THAT",
+            "THESE",
+            "THOSE",
+            "IN",
+            "ON",
+            "AT",
+            "BUT",
+            "AND",
+            "MR",
+            "MRS",
+            "MS",
+            "DR",
+        ];
+        let tokens = text::tokenize(sentence);
+        if tokens.is_empty() || text::is_all_caps(sentence) {
+            return Vec::new();
+        }
+        let toks: Vec<Tok> = tokens.iter().map(|t| analyse_token(self.dict, t)).collect();
+        let n = toks.len();
+        let mut s = Sentence {
+            toks,
+            tags: vec![Tag::Word; n],
+            span_at: vec![None; n],
+            spans: Vec::new(),
+            unit_at: vec![None; n],
+            units: Vec::new(),
+            deleted: vec![false; n],
+            bound_conj: vec![false; n],
+            bound_comma: vec![false; n],
+            all_caps: false,
+            where_id: rustc_hash::FxHashMap::default(),
+        };
+        if self.tag(&mut s, date, None).is_err() {
+            return Vec::new();
+        }
+        // Coded verbs.
+        let verbs: Vec<usize> = (0..n)
+            .filter(|&i| {
+                s.tags[i] == Tag::Verb
+                    && s.span_at[i].is_some_and(|sid| {
+                        let sp = &s.spans[sid];
+                        sp.start == i
+                            && matches!(sp.kind, EntryKind::Verb(v) if !self.dict.verbs[v as usize].code.is_null() || !self.dict.pattern_groups[self.dict.verbs[v as usize].group as usize].is_empty())
+                    })
+            })
+            .collect();
+        if verbs.is_empty() {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < n {
+            let is_name = |k: usize| {
+                let t = &tokens[k];
+                t.cap
+                    && s.span_at[k].is_none()
+                    && s.tags[k] == Tag::Word
+                    && t.text.chars().next().is_some_and(char::is_alphabetic)
+            };
+            if !is_name(i) {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < n
+                && (is_name(i)
+                    || (matches!(
+                        tokens[i].text.as_str(),
+                        "OF" | "AL" | "BIN" | "DE" | "AND" | "FOR"
+                    ) && i + 1 < n
+                        && is_name(i + 1)))
+            {
+                i += 1;
+            }
+            let words: Vec<&str> = (start..i)
+                .map(|k| &sentence[tokens[k].start..tokens[k].end])
+                .collect();
+            let upper: Vec<&str> = (start..i).map(|k| tokens[k].text.as_str()).collect();
+            // A lone sentence-initial capital is just the first word; initials and
+            // company suffixes alone are not names.
+            const SUFFIXES: &[&str] = &[
+                "CORP", "CO", "INC", "LTD", "PLC", "LLC", "AG", "SA", "NV", "BHD", "GROUP",
+            ];
+            let single = i - start == 1;
+            if (start == 0 && single)
+                || upper.iter().all(|w| SKIP.contains(w))
+                || (single && (upper[0].len() < 2 || SUFFIXES.contains(&upper[0])))
+            {
+                continue;
+            }
+            // Next to a coded verb: before it as a subject, or within three words after it.
+            let near = verbs.iter().any(|&v| {
+                (i <= v && v - i <= 3) || (start > v && start - v <= 4) || (i <= v && start == 0)
+            });
+            if near {
+                out.push(
+                    words
+                        .join(" ")
+                        .trim_matches(|c: char| !c.is_alphanumeric())
+                        .to_string(),
+                );
+            }
+        }
+        out
+    }
+
     fn find_discard(&self, s: &Sentence) -> Option<(bool, String)> {
         if self.dict.discards.is_empty() {
             return None;
