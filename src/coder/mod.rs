@@ -1661,13 +1661,23 @@ impl<'a> Coder<'a> {
                     verb_end,
                 };
                 let mut result: Option<(EventCode, Binding, Option<&Pattern>)> = None;
+                // Only the patterns whose key word occurs in the sentence, in the
+                // order of their groups' longest-first lists.
                 let groups = std::iter::once(verb.group).chain(verb.extra_groups.iter().copied());
-                let mut pats: Vec<&Pattern> = groups
-                    .flat_map(|g| d.pattern_groups[g as usize].iter())
-                    .collect();
-                if !verb.extra_groups.is_empty() {
-                    pats.sort_by_key(|p| std::cmp::Reverse(p.weight));
+                let mut cands: Vec<(usize, u32, u32)> = Vec::new();
+                for (gpos, g) in groups.enumerate() {
+                    let pi = &d.pattern_index[g as usize];
+                    cands.extend(pi.always.iter().map(|&i| (gpos, g, i)));
+                    for id in s.where_id.keys() {
+                        if let Some(v) = pi.by_word.get(id) {
+                            cands.extend(v.iter().map(|&i| (gpos, g, i)));
+                        }
+                    }
                 }
+                let weight_of = |(_, g, i): &(usize, u32, u32)| d.pattern_groups[*g as usize][*i as usize].weight;
+                cands.sort_by(|a, b| weight_of(b).cmp(&weight_of(a)).then(a.0.cmp(&b.0)).then(a.2.cmp(&b.2)));
+                cands.dedup();
+                let pats = cands.iter().map(|&(_, g, i)| &d.pattern_groups[g as usize][i as usize]);
                 // Longest first; a match through alternatives counts only the letters it
                 // actually matched, so longer patterns are still tried after it.
                 let mut best_weight = 0;
@@ -1676,10 +1686,7 @@ impl<'a> Coder<'a> {
                         break;
                     }
                     if let Some(b) = ctx.match_pattern(pat, d) {
-                        let actual = pat.weight
-                            - max_alt_weight(&pat.lower, d)
-                            - max_alt_weight(&pat.upper, d)
-                            + b.alt_chars;
+                        let actual = pat.weight - pat.alt_weight + b.alt_chars;
                         if result.is_none() || actual > best_weight {
                             best_weight = actual;
                             result = Some((pat.code.clone(), b, Some(pat)));
@@ -2177,34 +2184,6 @@ impl Ends {
     }
 }
 
-/// Letters and digits of the words of a sequence of items.
-fn items_weight(items: &[Item], d: &Dictionaries) -> usize {
-    items
-        .iter()
-        .map(|it| match &it.elem {
-            Elem::Word(w) => d
-                .vocab
-                .get(w.id)
-                .chars()
-                .filter(|c| c.is_alphanumeric())
-                .count(),
-            Elem::Alt(alts) => alts.iter().map(|a| items_weight(a, d)).max().unwrap_or(0),
-            _ => 0,
-        })
-        .sum()
-}
-
-/// The weight that alternatives add to a pattern's length: their longest branch.
-fn max_alt_weight(items: &[Item], d: &Dictionaries) -> usize {
-    items
-        .iter()
-        .map(|it| match &it.elem {
-            Elem::Alt(alts) => alts.iter().map(|a| items_weight(a, d)).max().unwrap_or(0),
-            _ => 0,
-        })
-        .sum()
-}
-
 struct MatchCtx<'s> {
     s: &'s Sentence,
     /// Live (not deleted) token positions of the clause.
@@ -2501,7 +2480,7 @@ impl MatchCtx<'_> {
                         if let Some(e) = got {
                             if !ends.as_slice().contains(&e) {
                                 ends.push(e);
-                                tmp.alt_chars += items_weight(alt, d);
+                                tmp.alt_chars += crate::dict::pattern::items_weight(alt, &d.vocab);
                                 *b = tmp;
                             }
                         }

@@ -193,6 +193,15 @@ pub struct Entry {
     pub weight: usize,
 }
 
+/// Patterns of one verb group keyed by a required word.
+#[derive(Debug, Default)]
+pub struct PatternIndex {
+    /// Pattern positions (in the group) by the id of a word the pattern needs.
+    pub by_word: HashMap<u32, Vec<u32>>,
+    /// Patterns with no word to key on.
+    pub always: Vec<u32>,
+}
+
 /// Which families of dictionary files the set came from; this selects a few rules.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Flavor {
@@ -216,6 +225,9 @@ pub struct Dictionaries {
     pub verbs: Vec<Verb>,
     /// Patterns of each verb group, longest first.
     pub pattern_groups: Vec<Vec<Pattern>>,
+    /// For each group, its patterns by a word they cannot match without, so a verb
+    /// tries only the patterns whose words occur in the sentence.
+    pub pattern_index: Vec<PatternIndex>,
     /// Synonym sets: each member is a sequence of pattern items.
     pub synsets: Vec<Vec<Vec<Item>>>,
     /// Synonym set names, parallel to `synsets`.
@@ -503,6 +515,7 @@ impl DictBuilder {
                     loc,
                     required: Vec::new(),
                     required_any: Vec::new(),
+                    alt_weight: 0,
                 });
             }
             Err(e) => self.diag(&loc, Severity::Error, format!("{e}: {:?}", text.trim())),
@@ -627,13 +640,33 @@ impl DictBuilder {
     pub fn build(mut self) -> Dictionaries {
         self.d.strict_endings |= self.whole_words;
         let synsets = std::mem::take(&mut self.d.synsets);
+        let vocab = &self.d.vocab;
+        let mut indexes = Vec::with_capacity(self.d.pattern_groups.len());
         for g in &mut self.d.pattern_groups {
             // Longest first; the sort is stable so equal lengths keep file order.
             g.sort_by_key(|p| std::cmp::Reverse(p.weight));
-            for p in g.iter_mut() {
+            let mut idx = PatternIndex::default();
+            for (i, p) in g.iter_mut().enumerate() {
                 p.compute_required(&synsets);
+                p.alt_weight = pattern::max_alt_weight(&p.lower, vocab) + pattern::max_alt_weight(&p.upper, vocab);
+                // Key on the longest required word; else on every branch word of one
+                // alternative set; else the pattern is always tried.
+                if let Some((w, _)) = p.required.iter().max_by_key(|(w, _)| vocab.get(w.id).len()) {
+                    idx.by_word.entry(w.id).or_default().push(i as u32);
+                } else if let Some((words, _)) = p.required_any.first() {
+                    for w in words {
+                        let v = idx.by_word.entry(w.id).or_default();
+                        if v.last() != Some(&(i as u32)) {
+                            v.push(i as u32);
+                        }
+                    }
+                } else {
+                    idx.always.push(i as u32);
+                }
             }
+            indexes.push(idx);
         }
+        self.d.pattern_index = indexes;
         self.d.synsets = synsets;
         let mut index: HashMap<u32, Vec<u32>> = HashMap::default();
         for (i, e) in self.d.entries.iter().enumerate() {

@@ -57,6 +57,32 @@ pub struct Pattern {
     /// For each alternative set or synonym set: the words one of which must occur
     /// (the first word of each branch), and whether after the verb.
     pub required_any: Vec<(Vec<PWord>, bool)>,
+    /// Letters that the alternatives add to `weight` (their longest branches).
+    pub alt_weight: usize,
+}
+
+/// Letters and digits of the words of a sequence of items (longest branch of
+/// alternatives).
+pub fn items_weight(items: &[Item], vocab: &Vocab) -> usize {
+    items
+        .iter()
+        .map(|it| match &it.elem {
+            Elem::Word(w) => vocab.get(w.id).chars().filter(|c| c.is_alphanumeric()).count(),
+            Elem::Alt(alts) => alts.iter().map(|a| items_weight(a, vocab)).max().unwrap_or(0),
+            _ => 0,
+        })
+        .sum()
+}
+
+/// The weight that alternatives add to a pattern's length: their longest branch.
+pub fn max_alt_weight(items: &[Item], vocab: &Vocab) -> usize {
+    items
+        .iter()
+        .map(|it| match &it.elem {
+            Elem::Alt(alts) => alts.iter().map(|a| items_weight(a, vocab)).max().unwrap_or(0),
+            _ => 0,
+        })
+        .sum()
 }
 
 impl Pattern {
