@@ -252,17 +252,31 @@ fn word_matches(w: &PWord, t: &Tok) -> bool {
 
 /// Matches a phrase whose first word is at `start`; returns the matched positions.
 fn match_phrase(p: &Phrase, toks: &[Tok], start: usize, taken: &[bool]) -> Option<Vec<usize>> {
+    let mut pos = Vec::with_capacity(p.words.len());
+    match_phrase_into(p, toks, start, taken, &mut pos).then_some(pos)
+}
+
+/// Allocation-free phrase matching: fills `pos` with the matched positions.
+fn match_phrase_into(p: &Phrase, toks: &[Tok], start: usize, taken: &[bool], pos: &mut Vec<usize>) -> bool {
+    pos.clear();
     if !word_matches(&p.words[0], &toks[start]) {
-        return None;
+        return false;
     }
-    let mut pos = vec![start];
+    // Cheap rejection on the second word before anything else.
+    if let (Some(Link::Adjacent), Some(w1)) = (p.links.first(), p.words.get(1)) {
+        let n = start + 1;
+        if n >= toks.len() || !word_matches(w1, &toks[n]) {
+            return false;
+        }
+    }
+    pos.push(start);
     let mut cur = start;
     for (k, w) in p.words.iter().enumerate().skip(1) {
         match p.links[k - 1] {
             Link::Adjacent => {
                 let n = cur + 1;
                 if n >= toks.len() || taken[n] || !word_matches(w, &toks[n]) {
-                    return None;
+                    return false;
                 }
                 cur = n;
             }
@@ -277,12 +291,15 @@ fn match_phrase(p: &Phrase, toks: &[Tok], start: usize, taken: &[bool]) -> Optio
                         break;
                     }
                 }
-                cur = found?;
+                match found {
+                    Some(n) => cur = n,
+                    None => return false,
+                }
             }
         }
         pos.push(cur);
     }
-    Some(pos)
+    true
 }
 
 /// The sentence coder: borrows compiled dictionaries and options.
@@ -693,17 +710,22 @@ impl<'a> Coder<'a> {
             }
             let t = &s.toks[i];
             let mut best: Option<(usize, u32, Vec<usize>)> = None;
-            let consider = |id: u32, best: &mut Option<(usize, u32, Vec<usize>)>| {
+            let mut buf: Vec<usize> = Vec::new();
+            let mut consider = |id: u32, best: &mut Option<(usize, u32, Vec<usize>)>| {
                 if let Some(list) = d.index.get(&id) {
                     for &e in list {
                         let entry = &d.entries[e as usize];
                         if let Some((bw, be, _)) = best {
-                            if entry.weight < *bw || (entry.weight == *bw && e > *be) {
+                            // Lists are longest first: nothing later can win.
+                            if entry.weight < *bw {
+                                break;
+                            }
+                            if entry.weight == *bw && e > *be {
                                 continue;
                             }
                         }
-                        if let Some(pos) = match_phrase(&entry.phrase, &s.toks, i, &taken) {
-                            *best = Some((entry.weight, e, pos));
+                        if match_phrase_into(&entry.phrase, &s.toks, i, &taken, &mut buf) {
+                            *best = Some((entry.weight, e, buf.clone()));
                         }
                     }
                 }
