@@ -124,10 +124,27 @@ enum Tag {
 struct Tok {
     text: String,
     cap: bool,
-    full: Option<u32>,
-    bases: Vec<u32>,
-    prefixes: Vec<u32>,
+    info: std::rc::Rc<TokInfo>,
 }
+
+/// What the dictionaries know of a word: its own id, the ids of its bases (without a
+/// regular ending) and of its prefixes that are stems. It depends only on the word and
+/// the dictionaries, so it is computed once per word and thread (see [`analyse_token`]).
+struct TokInfo {
+    full: Option<u32>,
+    bases: Box<[u32]>,
+    prefixes: Box<[u32]>,
+}
+
+thread_local! {
+    /// Per-thread cache of word analyses, for one dictionary set at a time. News
+    /// vocabulary is Zipfian: almost every word is a hit. Cleared when it grows large,
+    /// so memory stays bounded.
+    static TOKEN_CACHE: std::cell::RefCell<(u64, rustc_hash::FxHashMap<Box<str>, std::rc::Rc<TokInfo>>)> =
+        std::cell::RefCell::new((u64::MAX, rustc_hash::FxHashMap::default()));
+}
+
+const TOKEN_CACHE_LIMIT: usize = 200_000;
 
 #[derive(Clone, Debug)]
 struct Span {
@@ -179,9 +196,26 @@ const REGULAR_ENDINGS: &[&str] = &[
 ];
 
 fn analyse_token(d: &Dictionaries, t: &Token) -> Tok {
-    let s = t.text.as_str();
+    let info = TOKEN_CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.0 != d.instance || c.1.len() > TOKEN_CACHE_LIMIT {
+            c.0 = d.instance;
+            c.1.clear();
+        }
+        if let Some(i) = c.1.get(t.text.as_str()) {
+            return i.clone();
+        }
+        let i = std::rc::Rc::new(analyse_word(d, &t.text));
+        c.1.insert(t.text.as_str().into(), i.clone());
+        i
+    });
+    Tok { text: t.text.clone(), cap: t.cap, info }
+}
+
+fn analyse_word(d: &Dictionaries, s: &str) -> TokInfo {
     let full = d.vocab.lookup(s);
     let mut bases = Vec::new();
+    let mut scratch = String::new();
     for e in REGULAR_ENDINGS {
         if let Some(stem) = s.strip_suffix(e) {
             if stem.len() < 2 {
@@ -194,19 +228,25 @@ fn analyse_token(d: &Dictionaries, t: &Token) -> Tok {
                     }
                 }
             };
+            let mut with = |suffix: char, push: &mut dyn FnMut(&str)| {
+                scratch.clear();
+                scratch.push_str(stem);
+                scratch.push(suffix);
+                push(&scratch);
+            };
             match *e {
-                "IES" | "IED" => push(&format!("{stem}Y")),
+                "IES" | "IED" => with('Y', &mut push),
                 // "-ES" only after sibilants and O (TAXES, GOES); DEPARTES is no form of DEPART.
                 "ES" if d.strict_endings
                     && !(stem.ends_with(['S', 'X', 'Z', 'O'])
                         || stem.ends_with("CH")
                         || stem.ends_with("SH")) =>
                 {
-                    push(&format!("{stem}E"))
+                    with('E', &mut push)
                 }
                 "ING" | "ED" | "EN" | "ES" => {
                     push(stem);
-                    push(&format!("{stem}E"));
+                    with('E', &mut push);
                     let b = stem.as_bytes();
                     if b.len() >= 3 && b[b.len() - 1] == b[b.len() - 2] {
                         push(&stem[..stem.len() - 1]);
@@ -216,30 +256,31 @@ fn analyse_token(d: &Dictionaries, t: &Token) -> Tok {
             }
         }
     }
+    // Only prefixes as long as some stem of the dictionaries are looked up.
     let mut prefixes = Vec::new();
     for (i, _) in s.char_indices().skip(1) {
+        // (Stems of 63 bytes or more share the top bit.)
+        if d.stem_lengths & (1u64 << i.min(63)) == 0 {
+            continue;
+        }
         if let Some(id) = d.vocab.lookup(&s[..i]) {
             prefixes.push(id);
         }
     }
-    Tok {
-        text: t.text.clone(),
-        cap: t.cap,
-        full,
-        bases,
-        prefixes,
-    }
+    TokInfo { full, bases: bases.into(), prefixes: prefixes.into() }
 }
 
 /// Every dictionary id a token can match as a first word: itself, its bases, its prefixes.
 fn token_ids(t: &Tok) -> impl Iterator<Item = u32> + '_ {
-    t.full
+    t.info
+        .full
         .into_iter()
-        .chain(t.bases.iter().copied())
-        .chain(t.prefixes.iter().copied())
+        .chain(t.info.bases.iter().copied())
+        .chain(t.info.prefixes.iter().copied())
 }
 
 fn word_matches(w: &PWord, t: &Tok) -> bool {
+    let t = &*t.info;
     if t.full == Some(w.id) {
         return true;
     }
@@ -730,10 +771,10 @@ impl<'a> Coder<'a> {
                     }
                 }
             };
-            if let Some(id) = t.full {
+            if let Some(id) = t.info.full {
                 consider(id, &mut best);
             }
-            for &id in t.bases.iter().chain(t.prefixes.iter()) {
+            for &id in t.info.bases.iter().chain(t.info.prefixes.iter()) {
                 consider(id, &mut best);
             }
             if let Some((_, e, pos)) = best {

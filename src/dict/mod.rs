@@ -254,6 +254,11 @@ pub struct Dictionaries {
     pub diagnostics: Vec<Diagnostic>,
     /// The family of the verb files.
     pub flavor: Flavor,
+    /// A number unique to this set in the process (caches key on it).
+    pub instance: u64,
+    /// Bit `n` is set when some dictionary word matched as a stem has `n` bytes: a
+    /// token's prefixes of other lengths need no lookup.
+    pub stem_lengths: u64,
     /// Regular endings follow English spelling (`-ES` only after sibilants and O), as
     /// PETRARCH generates verb forms; TABARI accepts any of its endings on any word.
     pub strict_endings: bool,
@@ -668,6 +673,44 @@ impl DictBuilder {
         }
         self.d.pattern_index = indexes;
         self.d.synsets = synsets;
+        // Stem lengths, from every phrase and pattern word.
+        let mut mask = 0u64;
+        let mut note = |w: &PWord| {
+            if w.mode == phrase::WordMode::Stem {
+                let n = self.d.vocab.get(w.id).len();
+                mask |= if n < 64 { 1u64 << n } else { 1u64 << 63 };
+            }
+        };
+        fn items_words(items: &[Item], f: &mut dyn FnMut(&PWord)) {
+            for it in items {
+                match &it.elem {
+                    pattern::Elem::Word(w) => f(w),
+                    pattern::Elem::Alt(alts) => alts.iter().for_each(|a| items_words(a, f)),
+                    _ => {}
+                }
+            }
+        }
+        for e in &self.d.entries {
+            e.phrase.words.iter().for_each(&mut note);
+        }
+        let phrases = self.d.discards.iter().map(|(p, _)| p).chain(self.d.issues.iter().map(|(p, _)| p));
+        for p in phrases {
+            p.words.iter().for_each(&mut note);
+        }
+        for g in &self.d.pattern_groups {
+            for p in g {
+                items_words(&p.lower, &mut note);
+                items_words(&p.upper, &mut note);
+            }
+        }
+        for members in &self.d.synsets {
+            for m in members {
+                items_words(m, &mut note);
+            }
+        }
+        self.d.stem_lengths = mask;
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        self.d.instance = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut index: HashMap<u32, Vec<u32>> = HashMap::default();
         for (i, e) in self.d.entries.iter().enumerate() {
             index
