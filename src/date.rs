@@ -86,7 +86,12 @@ impl Date {
     /// (`2021-07-05`, `2021-07-05T10:00:00Z`), `YYYYMMDD` and TABARI's `YYMMDD`.
     pub fn parse_any(s: &str) -> Option<Date> {
         let s = s.trim();
-        if s.len() >= 10 && s.as_bytes()[4] == b'-' && s.as_bytes()[7] == b'-' {
+        // Byte 10 may fall inside a multi-byte character ("2021-07-0é"): not a date.
+        if s.len() >= 10
+            && s.as_bytes()[4] == b'-'
+            && s.as_bytes()[7] == b'-'
+            && s.is_char_boundary(10)
+        {
             let rest = &s[10..];
             if !(rest.is_empty() || rest.starts_with('T') || rest.starts_with(' ')) {
                 return None;
@@ -168,6 +173,8 @@ mod tests {
         );
         assert!(Date::parse_any("20230229").is_none());
         assert!(Date::parse_any("2021-13-01").is_none());
+        assert!(Date::parse_any("2021-07-0\u{e9}").is_none());
+        assert!(Date::parse_any("\u{e9}021-07-05").is_none());
         let d = Date::from_ymd(2000, 2, 28).unwrap().add_days(1);
         assert_eq!(d.to_string(), "2000-02-29");
         assert_eq!(Date::from_ymd(2021, 7, 5).unwrap().weekday(), 0);

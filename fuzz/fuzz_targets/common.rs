@@ -37,8 +37,11 @@ pub const MINI: &[(&str, FileKind, &str)] = &[
 pub fn dict_round(kind: FileKind, name: &str, text: &str, whole_words: bool) {
     let mut b = DictBuilder::new();
     b.whole_words = whole_words;
-    let mut files: Vec<(&str, FileKind, &str)> =
-        MINI.iter().copied().filter(|(_, k, _)| *k != kind).collect();
+    let mut files: Vec<(&str, FileKind, &str)> = MINI
+        .iter()
+        .copied()
+        .filter(|(_, k, _)| *k != kind)
+        .collect();
     files.push((name, kind, text));
     load_texts(&mut b, &files);
     let d = b.build();

@@ -29,7 +29,10 @@ fuzz_target!(|data: &[u8]| {
                 Record::Rejected(j) => (j.origin.line, 2),
             };
             assert_eq!(kept, 2);
-            assert!(line > last && line <= lines, "line {line} after {last} of {lines}");
+            assert!(
+                line > last && line <= lines,
+                "line {line} after {last} of {lines}"
+            );
             last = line;
         }
     }

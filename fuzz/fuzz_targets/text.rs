@@ -35,7 +35,10 @@ fuzz_target!(|data: &[u8]| {
     let mut last = 0;
     let story = dyad::date::Date::from_ymd(2021, 7, 7).unwrap();
     for (a, b) in sentences::split(body) {
-        assert!(last <= a && a < b && b <= body.len(), "{a}..{b} after {last}");
+        assert!(
+            last <= a && a < b && b <= body.len(),
+            "{a}..{b} after {last}"
+        );
         last = b;
         let s = &body[a..b];
         let d = dyad::pipeline::anchored_date(s, story);

@@ -1100,6 +1100,24 @@ impl<'a> Coder<'a> {
                     via_prep = target.is_some();
                 }
             }
+            // PETRARCH: a possessive actor owns the agent of its noun phrase
+            // ("Dagolath's first Deputy Prime Minister").
+            if self.opts.petrarch && also.is_none() {
+                let mut k = sp.start;
+                let mut hops = 0;
+                while k > 0 && hops < 3 && matches!(s.tags[k - 1], Tag::Word | Tag::Adj | Tag::Num) && s.toks[k - 1].text != "," {
+                    k -= 1;
+                    hops += 1;
+                }
+                if hops > 0 && k > 0 && s.toks[k - 1].text.ends_with("'S") {
+                    let owner = unit_ending_at(s, k - 1);
+                    if target.is_none() {
+                        target = owner;
+                    } else {
+                        also = owner;
+                    }
+                }
+            }
             // PETRARCH: "Danish media and government": an agent joined by a conjunction to
             // an actor's agent takes the same actor.
             if target.is_none()

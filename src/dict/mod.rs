@@ -278,7 +278,7 @@ pub struct DictBuilder {
     /// Warn about duplicate entries (TABARI `SET: DUP WARNING`).
     pub dup_warning: bool,
     /// PETRARCH-1 matching: actor and agent words are whole words (with regular
-    /// endings), never stems, and a space joins words like `_`.
+    /// endings), never stems.
     pub whole_words: bool,
 }
 
@@ -349,9 +349,6 @@ impl DictBuilder {
             }
             if let Some(last) = p.words.last_mut() {
                 last.endings = last.mode == phrase::WordMode::Word;
-            }
-            for l in &mut p.links {
-                *l = phrase::Link::Adjacent;
             }
         }
         Some(p)
