@@ -1328,7 +1328,18 @@ impl<'a> Coder<'a> {
             let mut seps: Vec<usize> = Vec::new();
             let mut cur = u;
             loop {
-                let end = s.units[cur].end;
+                let mut end = s.units[cur].end;
+                // PETRARCH reads "Ithilen's sheep and goats of Gondor" as a compound:
+                // the words of the first noun phrase may come before the conjunction.
+                if loose && group.len() == 1 {
+                    let mut k = end;
+                    while k < n && k < end + 2 && s.tags[k] == Tag::Word {
+                        k += 1;
+                    }
+                    if k < n && k > end && s.tags[k] == Tag::Conj {
+                        end = k;
+                    }
+                }
                 if end >= n {
                     break;
                 }
