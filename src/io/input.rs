@@ -216,7 +216,7 @@ fn decode_line(bytes: &[u8]) -> (String, bool) {
 pub fn date_from_name(name: &str) -> Option<Date> {
     let b = name.as_bytes();
     for i in 0..b.len() {
-        if i + 10 <= b.len() {
+        if i + 10 <= b.len() && name.is_char_boundary(i) && name.is_char_boundary(i + 10) {
             if let Some(d) = Date::parse_any(&name[i..i + 10]).filter(|_| b[i + 4] == b'-') {
                 return Some(d);
             }
@@ -718,5 +718,7 @@ mod tests {
             "2021-07-06"
         );
         assert!(date_from_name("story123").is_none());
+        assert!(date_from_name("é2021-07-06é").is_some());
+        assert!(date_from_name("ééééééééé").is_none());
     }
 }

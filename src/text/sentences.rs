@@ -129,11 +129,11 @@ fn push(text: &str, start: usize, end: usize, out: &mut Vec<(usize, usize)>) {
 /// `WASHINGTON, Feb 26 - `, or 0 when there is none. The dateline names where the
 /// story was filed, not an actor, so it is not coded.
 pub fn dateline_len(text: &str) -> usize {
-    let window = &text[..text.len().min(120)];
-    let window = match window.char_indices().last() {
-        Some((i, c)) if !text.is_char_boundary(i + c.len_utf8()) => &window[..i],
-        _ => window,
-    };
+    let mut cut = text.len().min(120);
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let window = &text[..cut];
     let mut best = None;
     for dash in [
         " - ",
@@ -202,5 +202,8 @@ mod tests {
         let t = "WASHINGTON, Feb 26 - The U.S. said.";
         assert_eq!(&t[dateline_len(t)..], "The U.S. said.");
         assert_eq!(dateline_len("Russia and China - two powers - met."), 0);
+        // A multi-byte character across the 120-byte window.
+        let long = format!("{}é - x", "a".repeat(119));
+        assert_eq!(dateline_len(&long), 0);
     }
 }
