@@ -209,7 +209,11 @@ fn analyse_token(d: &Dictionaries, t: &Token) -> Tok {
         c.1.insert(t.text.as_str().into(), i.clone());
         i
     });
-    Tok { text: t.text.clone(), cap: t.cap, info }
+    Tok {
+        text: t.text.clone(),
+        cap: t.cap,
+        info,
+    }
 }
 
 fn analyse_word(d: &Dictionaries, s: &str) -> TokInfo {
@@ -267,7 +271,11 @@ fn analyse_word(d: &Dictionaries, s: &str) -> TokInfo {
             prefixes.push(id);
         }
     }
-    TokInfo { full, bases: bases.into(), prefixes: prefixes.into() }
+    TokInfo {
+        full,
+        bases: bases.into(),
+        prefixes: prefixes.into(),
+    }
 }
 
 /// Every dictionary id a token can match as a first word: itself, its bases, its prefixes.
@@ -298,7 +306,13 @@ fn match_phrase(p: &Phrase, toks: &[Tok], start: usize, taken: &[bool]) -> Optio
 }
 
 /// Allocation-free phrase matching: fills `pos` with the matched positions.
-fn match_phrase_into(p: &Phrase, toks: &[Tok], start: usize, taken: &[bool], pos: &mut Vec<usize>) -> bool {
+fn match_phrase_into(
+    p: &Phrase,
+    toks: &[Tok],
+    start: usize,
+    taken: &[bool],
+    pos: &mut Vec<usize>,
+) -> bool {
     pos.clear();
     if !word_matches(&p.words[0], &toks[start]) {
         return false;
@@ -480,6 +494,18 @@ impl<'a> Coder<'a> {
             .and_then(|u| u.members.first())
             .map(|m| m.base.clone());
         self.find_compounds(&mut s);
+        // "According to X, ...": the attribution is not the subject of the sentence.
+        if !self.opts.petrarch
+            && s.toks.len() > 3
+            && s.toks[0].text == "ACCORDING"
+            && s.toks[1].text == "TO"
+        {
+            if let Some(c) = (2..s.toks.len().min(14)).find(|&i| s.toks[i].text == ",") {
+                for i in 0..=c {
+                    s.deleted[i] = true;
+                }
+            }
+        }
         let comma_deleted = self.delete_comma_clauses(&mut s);
         if !self.opts.petrarch {
             self.resolve_pronouns(&mut s, forward);
@@ -1105,7 +1131,11 @@ impl<'a> Coder<'a> {
             if self.opts.petrarch && also.is_none() {
                 let mut k = sp.start;
                 let mut hops = 0;
-                while k > 0 && hops < 3 && matches!(s.tags[k - 1], Tag::Word | Tag::Adj | Tag::Num) && s.toks[k - 1].text != "," {
+                while k > 0
+                    && hops < 3
+                    && matches!(s.tags[k - 1], Tag::Word | Tag::Adj | Tag::Num)
+                    && s.toks[k - 1].text != ","
+                {
                     k -= 1;
                     hops += 1;
                 }
@@ -1766,10 +1796,19 @@ impl<'a> Coder<'a> {
                         }
                     }
                 }
-                let weight_of = |(_, g, i): &(usize, u32, u32)| d.pattern_groups[*g as usize][*i as usize].weight;
-                cands.sort_by(|a, b| weight_of(b).cmp(&weight_of(a)).then(a.0.cmp(&b.0)).then(a.2.cmp(&b.2)));
+                let weight_of = |(_, g, i): &(usize, u32, u32)| {
+                    d.pattern_groups[*g as usize][*i as usize].weight
+                };
+                cands.sort_by(|a, b| {
+                    weight_of(b)
+                        .cmp(&weight_of(a))
+                        .then(a.0.cmp(&b.0))
+                        .then(a.2.cmp(&b.2))
+                });
                 cands.dedup();
-                let pats = cands.iter().map(|&(_, g, i)| &d.pattern_groups[g as usize][i as usize]);
+                let pats = cands
+                    .iter()
+                    .map(|&(_, g, i)| &d.pattern_groups[g as usize][i as usize]);
                 // Longest first; a match through alternatives counts only the letters it
                 // actually matched, so longer patterns are still tried after it.
                 let mut best_weight = 0;

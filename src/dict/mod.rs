@@ -452,12 +452,15 @@ impl DictBuilder {
         if let Some(&prev) = self.seen_verb.get(&p) {
             let prev_verb = &self.d.verbs[prev as usize];
             let prev_loc = prev_verb.loc.clone();
+            // The same verb (or form) again: keep the first non-null root code.
+            if prev_verb.code.is_null() && !code.is_null() {
+                self.d.verbs[prev as usize].code = code;
+                self.d.verbs[prev as usize].loc = loc.clone();
+            }
+            let prev_verb = &self.d.verbs[prev as usize];
             if prev_verb.group != group {
-                // The same verb in another block: merge the patterns into its group and
-                // keep the first non-null root code.
-                if prev_verb.code.is_null() && !code.is_null() {
-                    self.d.verbs[prev as usize].code = code;
-                }
+                // The same verb in another block: its patterns are merged through the
+                // verb's extra groups.
                 if self.dup_warning && self.d.flavor == Flavor::Tabari {
                     self.diag(
                         &loc,
@@ -650,7 +653,8 @@ impl DictBuilder {
             let mut idx = PatternIndex::default();
             for (i, p) in g.iter_mut().enumerate() {
                 p.compute_required(&synsets);
-                p.alt_weight = pattern::max_alt_weight(&p.lower, vocab) + pattern::max_alt_weight(&p.upper, vocab);
+                p.alt_weight = pattern::max_alt_weight(&p.lower, vocab)
+                    + pattern::max_alt_weight(&p.upper, vocab);
                 // Key on the longest required word; else on every branch word of one
                 // alternative set; else the pattern is always tried.
                 if let Some((w, _)) = p.required.iter().max_by_key(|(w, _)| vocab.get(w.id).len()) {
@@ -690,7 +694,12 @@ impl DictBuilder {
         for e in &self.d.entries {
             e.phrase.words.iter().for_each(&mut note);
         }
-        let phrases = self.d.discards.iter().map(|(p, _)| p).chain(self.d.issues.iter().map(|(p, _)| p));
+        let phrases = self
+            .d
+            .discards
+            .iter()
+            .map(|(p, _)| p)
+            .chain(self.d.issues.iter().map(|(p, _)| p));
         for p in phrases {
             p.words.iter().for_each(&mut note);
         }

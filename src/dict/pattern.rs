@@ -67,8 +67,16 @@ pub fn items_weight(items: &[Item], vocab: &Vocab) -> usize {
     items
         .iter()
         .map(|it| match &it.elem {
-            Elem::Word(w) => vocab.get(w.id).chars().filter(|c| c.is_alphanumeric()).count(),
-            Elem::Alt(alts) => alts.iter().map(|a| items_weight(a, vocab)).max().unwrap_or(0),
+            Elem::Word(w) => vocab
+                .get(w.id)
+                .chars()
+                .filter(|c| c.is_alphanumeric())
+                .count(),
+            Elem::Alt(alts) => alts
+                .iter()
+                .map(|a| items_weight(a, vocab))
+                .max()
+                .unwrap_or(0),
             _ => 0,
         })
         .sum()
@@ -79,7 +87,11 @@ pub fn max_alt_weight(items: &[Item], vocab: &Vocab) -> usize {
     items
         .iter()
         .map(|it| match &it.elem {
-            Elem::Alt(alts) => alts.iter().map(|a| items_weight(a, vocab)).max().unwrap_or(0),
+            Elem::Alt(alts) => alts
+                .iter()
+                .map(|a| items_weight(a, vocab))
+                .max()
+                .unwrap_or(0),
             _ => 0,
         })
         .sum()
