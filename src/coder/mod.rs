@@ -2583,6 +2583,10 @@ impl MatchCtx<'_> {
                         if let Some(e) = got {
                             if !ends.as_slice().contains(&e) {
                                 ends.push(e);
+                                if d.count_synsets {
+                                    tmp.alt_chars +=
+                                        crate::dict::pattern::items_weight(member, &d.vocab);
+                                }
                                 *b = tmp;
                             }
                         }

@@ -194,7 +194,9 @@ impl Options {
         };
         let cmd = cmd.trim();
         let rest = rest.trim();
-        match &cmd[..cmd.len().min(4)] {
+        // The first four bytes name the command (`COMPLEX` and `COMP` alike); `get`, as
+        // a fourth byte inside a multi-byte character is simply no command.
+        match cmd.get(..4).unwrap_or(cmd) {
             "COMP" => {
                 let mut c = Complexity {
                     verbs: bracket_number(rest, "VERBS").unwrap_or(0),
@@ -319,6 +321,14 @@ impl Options {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn multi_byte_command_names_are_unknown_commands() {
+        let mut o = Options::default();
+        assert!(!o.apply("COM\u{ff}PLEX: VERBS[5]"));
+        assert!(!o.apply("C\u{e9}: x"));
+        assert_eq!(o, Options::default());
+    }
 
     #[test]
     fn commands() {

@@ -256,6 +256,8 @@ pub struct Dictionaries {
     pub flavor: Flavor,
     /// A number unique to this set in the process (caches key on it).
     pub instance: u64,
+    /// A synonym-set match counts the letters of the member that matched (PETRARCH).
+    pub count_synsets: bool,
     /// Bit `n` is set when some dictionary word matched as a stem has `n` bytes: a
     /// token's prefixes of other lengths need no lookup.
     pub stem_lengths: u64,
@@ -499,12 +501,12 @@ impl DictBuilder {
                 return;
             }
         };
-        match pattern::parse_pattern(
-            text,
-            &mut self.d.vocab,
-            &self.synset_ids,
-            &self.synset_weights,
-        ) {
+        let set_weights: &[usize] = if self.whole_words {
+            &self.synset_weights
+        } else {
+            &[]
+        };
+        match pattern::parse_pattern(text, &mut self.d.vocab, &self.synset_ids, set_weights) {
             Ok((mut lower, verb_link, mut upper, weight)) => {
                 if self.whole_words {
                     whole_word_items(&mut lower);
@@ -644,6 +646,7 @@ impl DictBuilder {
     /// Compiles the index and returns the finished dictionaries.
     pub fn build(mut self) -> Dictionaries {
         self.d.strict_endings |= self.whole_words;
+        self.d.count_synsets = self.whole_words;
         let synsets = std::mem::take(&mut self.d.synsets);
         let vocab = &self.d.vocab;
         let mut indexes = Vec::with_capacity(self.d.pattern_groups.len());
@@ -655,6 +658,14 @@ impl DictBuilder {
                 p.compute_required(&synsets);
                 p.alt_weight = pattern::max_alt_weight(&p.lower, vocab)
                     + pattern::max_alt_weight(&p.upper, vocab);
+                if self.whole_words {
+                    for it in p.lower.iter().chain(p.upper.iter()) {
+                        if let pattern::Elem::Synset(id) = it.elem {
+                            p.alt_weight +=
+                                self.synset_weights.get(id as usize).copied().unwrap_or(0);
+                        }
+                    }
+                }
                 // Key on the longest required word; else on every branch word of one
                 // alternative set; else the pattern is always tried.
                 if let Some((w, _)) = p.required.iter().max_by_key(|(w, _)| vocab.get(w.id).len()) {

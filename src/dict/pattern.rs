@@ -285,7 +285,9 @@ fn parse_items(
                 let Some(&id) = synsets.get(name.as_str()) else {
                     return Err(format!("unknown synonym set &{name}"));
                 };
-                let _ = synset_weights;
+                // TABARI gives a set no length; PETRARCH's callers pass the sets' longest
+                // members, and a match then counts the member that matched.
+                *weight += synset_weights.get(id as usize).copied().unwrap_or(0);
                 items.push(Item {
                     elem: Elem::Synset(id),
                     link,

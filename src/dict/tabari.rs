@@ -244,7 +244,11 @@ pub fn read_agents(b: &mut DictBuilder, file: &str, text: &str) {
         let mut forms = vec![base];
         forms.extend(plurals);
         for f in forms {
-            let expanded = expand_sets(&f, &sets);
+            let mut expanded = Vec::new();
+            if let Err(e) = expand_sets(&f, &sets, 0, &mut expanded) {
+                b.diag(&loc, Severity::Error, format!("{e} (entry skipped)"));
+                break;
+            }
             for e in expanded {
                 let e = if no_endings && !e.ends_with('=') {
                     format!("{}=", e.trim_end_matches('_'))
@@ -259,18 +263,39 @@ pub fn read_agents(b: &mut DictBuilder, file: &str, text: &str) {
     b.d.file_counts.push((file.to_string(), "agents", count));
 }
 
-fn expand_sets(phrase: &str, sets: &[(String, Vec<String>)]) -> Vec<String> {
+/// Limits of `!SET!` substitution: a set whose members name a set (itself, directly or
+/// not) would otherwise expand without end.
+const MAX_SET_DEPTH: usize = 16;
+const MAX_SET_PHRASES: usize = 10_000;
+
+/// Expands the `!SET!` names of `phrase` into `out`, depth first.
+fn expand_sets(
+    phrase: &str,
+    sets: &[(String, Vec<String>)],
+    depth: usize,
+    out: &mut Vec<String>,
+) -> Result<(), String> {
     for (name, members) in sets {
         if phrase.contains(name.as_str()) {
-            let mut out = Vec::new();
+            if depth >= MAX_SET_DEPTH {
+                return Err(format!(
+                    "substitution set {name} nests more than {MAX_SET_DEPTH} deep (does a set name itself?)"
+                ));
+            }
             for m in members {
                 let replaced = phrase.replacen(name.as_str(), m, 1);
-                out.extend(expand_sets(&replaced, sets));
+                expand_sets(&replaced, sets, depth + 1, out)?;
             }
-            return out;
+            return Ok(());
         }
     }
-    vec![phrase.to_string()]
+    if out.len() >= MAX_SET_PHRASES {
+        return Err(format!(
+            "substitution sets expand to more than {MAX_SET_PHRASES} phrases"
+        ));
+    }
+    out.push(phrase.to_string());
+    Ok(())
 }
 
 #[derive(PartialEq)]
@@ -629,5 +654,24 @@ mod tests {
             vec!["DEFENSE_MINISTER", "DEFENSE_MINISTRY", "CHILD", "CHILDREN"]
         );
         assert_eq!(d.errors().count(), 1);
+    }
+
+    #[test]
+    fn substitution_sets_that_name_themselves_are_errors() {
+        let mut b = DictBuilder::new();
+        let text = "!A! = X, Y!A!\n!A!_MINISTER [~GOV]\n!B! = 1, 2, 3, 4, 5, 6, 7, 8, 9, 10\n!B!_!B!_!B!_!B!_!B! [~GOV]\nAIDE [~GOV]\n";
+        read_agents(&mut b, "a.txt", text);
+        let d = b.build();
+        let errs: Vec<String> = d.errors().map(|e| e.to_string()).collect();
+        assert!(
+            errs[0].starts_with("a.txt:2: error: substitution set !A! nests"),
+            "{errs:?}"
+        );
+        assert!(
+            errs[1].starts_with("a.txt:4: error: substitution sets expand to more than 10000"),
+            "{errs:?}"
+        );
+        assert_eq!(errs.len(), 2);
+        assert_eq!(d.agents.last().unwrap().text, "AIDE");
     }
 }
