@@ -25,7 +25,9 @@ static OWN: LazyLock<Dictionaries> = LazyLock::new(builtin::load);
 
 fn phoenix_files() -> Option<DictFiles> {
     let s = shared()?;
-    DictFiles::from_petrarch_config(&s.join("dictionaries/phoenix/PETR_config.ini")).ok().map(|(f, _)| f)
+    DictFiles::from_petrarch_config(&s.join("dictionaries/phoenix/PETR_config.ini"))
+        .ok()
+        .map(|(f, _)| f)
 }
 
 static PHOENIX: LazyLock<Option<Dictionaries>> = LazyLock::new(|| {
@@ -94,7 +96,14 @@ fn load_tabari_cameo() -> usize {
     let Some(s) = shared() else { return 0 };
     let dir = s.join("dictionaries/tabari-cameo");
     let f = DictFiles {
-        actors: ["CountryInfo.120116.actors", "Internatnl.120521.actors", "Levant.080629.actors"].iter().map(|x| dir.join(x)).collect(),
+        actors: [
+            "CountryInfo.120116.actors",
+            "Internatnl.120521.actors",
+            "Levant.080629.actors",
+        ]
+        .iter()
+        .map(|x| dir.join(x))
+        .collect(),
         agents: vec![dir.join("PSU.120522.agents")],
         verbs: vec![dir.join("CAMEO.091003.master.verbs")],
         discards: vec![],

@@ -71,12 +71,3 @@ pub fn exercise_dict(d: &Dictionaries, text: &str) {
     let _ = coder.code("Norway accused Sweden of massing troops.", date);
     let _ = coder.code("Erik Larsen met Ambassador Lindqvist for talks.", date);
 }
-
-/// Known bug, reported to the lead (src/text/sentences.rs is theirs to fix):
-/// `sentences::dateline_len` slices `&text[..120]` and panics when byte 120 falls
-/// inside a multi-byte character (e.g. `"a".repeat(119) + "é"`). The targets skip the
-/// calls that reach it for such inputs, so that fuzzing goes on past it. Delete this
-/// guard (and its uses) once the slice is fixed.
-pub fn hits_dateline_bug(text: &str) -> bool {
-    text.len() > 120 && !text.is_char_boundary(120)
-}

@@ -1,4 +1,5 @@
-//! `PETR_config.ini` and TABARI `.options` text: parsed, and every option applied.
+//! `PETR_config.ini` and TABARI `.options` text: parsed (errors name `file:line`), and
+//! every option applied.
 
 #![no_main]
 
@@ -15,9 +16,6 @@ fuzz_target!(|data: &[u8]| {
         let mut opts = petrarch_options();
         for (k, v) in &cfg.options {
             apply_config(&mut opts, k, v);
-        }
-        for p in cfg.actors.iter().chain(&cfg.verbs).chain(&cfg.agents) {
-            assert!(p.starts_with("/cfg"), "{p:?}");
         }
     } else if let Err(e) = read_config(Path::new("c.ini"), &text) {
         assert!(e.starts_with("c.ini:"), "{e}");

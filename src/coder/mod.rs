@@ -1431,7 +1431,8 @@ impl<'a> Coder<'a> {
             while q < n && s.tags[q] == Tag::Adj {
                 q += 1;
             }
-            let noun_like = |t: Tag| matches!(t, Tag::Noun);
+            // PETRARCH's parse also joins plain words ("death and injury toll").
+            let noun_like = |t: Tag| matches!(t, Tag::Noun) || (loose && t == Tag::Word);
             if (noun_like(prev) && q < n && noun_like(s.tags[q]))
                 || (prev == Tag::Adj && s.tags[p + 1] == Tag::Adj)
             {
