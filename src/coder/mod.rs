@@ -2137,6 +2137,44 @@ impl<'a> Coder<'a> {
                 tgt_codes = vec![(dt.code.clone(), String::new())];
             }
         }
+        // PETRARCH's new actors: an uncoded noun phrase of at most `new_actor_length`
+        // words next to the verb stands for itself, in quotes.
+        let n_new = self.opts.new_actor_length;
+        if n_new > 0 && src_codes.is_empty() && b.source.is_none() {
+            let mut k = verb_start;
+            while k > 0
+                && matches!(
+                    s.tags[live[k - 1]],
+                    Tag::Word | Tag::Det | Tag::Adj | Tag::Noun
+                )
+                && s.unit_at[live[k - 1]].is_none()
+            {
+                k -= 1;
+            }
+            if let Some(text) = new_actor(s, &live[k..verb_start], n_new) {
+                src_codes = vec![(text, String::new())];
+            }
+        }
+        if n_new > 0 && tgt_codes.is_empty() && b.target.is_none() && verb_end < live.len() {
+            const PREPS: &[&str] = &[
+                "FOR", "TO", "WITH", "AT", "IN", "ON", "INTO", "FROM", "AGAINST", "BY",
+            ];
+            let mut k = verb_end;
+            if PREPS.contains(&s.toks[live[k]].text.as_str()) {
+                k += 1;
+            }
+            let start = k;
+            while k < live.len()
+                && matches!(s.tags[live[k]], Tag::Word | Tag::Det | Tag::Adj | Tag::Noun)
+                && s.unit_at[live[k]].is_none()
+                && !(k > start && PREPS.contains(&s.toks[live[k]].text.as_str()))
+            {
+                k += 1;
+            }
+            if let Some(text) = new_actor(s, &live[start..k], n_new) {
+                tgt_codes = vec![(text, String::new())];
+            }
+        }
         if !(self.opts.require_dyad || src_codes.is_empty() && tgt_codes.is_empty()) {
             // Without the dyad requirement a missing side is written `---`.
             if src_codes.is_empty() {
@@ -2199,6 +2237,19 @@ impl<'a> Coder<'a> {
             source_unit: subject,
         })
     }
+}
+
+/// The quoted text of a new actor: the words of a noun phrase (possessive 'S dropped),
+/// when there are 1..=`max` of them and one is not a determiner.
+fn new_actor(s: &Sentence, positions: &[usize], max: usize) -> Option<String> {
+    let words: Vec<String> = positions
+        .iter()
+        .map(|&p| s.toks[p].text.trim_end_matches("'S").to_string())
+        .collect();
+    if words.is_empty() || words.len() > max || positions.iter().all(|&p| s.tags[p] == Tag::Det) {
+        return None;
+    }
+    Some(format!("\"{}\"", words.join(" ")))
 }
 
 /// Whether the words from `p` open a clause with its own subject: an actor before

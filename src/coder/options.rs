@@ -117,6 +117,9 @@ pub struct Options {
     pub max_words: usize,
     /// TABARI `FORWARD:` sequence format (pronouns refer back across records), unless OFF.
     pub forward: Option<String>,
+    /// PETRARCH's `new_actor_length`: uncoded noun phrases of up to this many words next
+    /// to a verb become actors coded with their own text (0 = off).
+    pub new_actor_length: usize,
     /// PETRARCH rules: an agent with no actor becomes an actor coded `---` plus its
     /// role; `%` names a compound source; agents also attach through FROM.
     pub petrarch: bool,
@@ -140,6 +143,7 @@ impl Default for Options {
             max_words: 500,
             forward: None,
             petrarch: false,
+            new_actor_length: 0,
         }
     }
 }

@@ -190,6 +190,7 @@ pub fn apply_config(opts: &mut Options, key: &str, value: &str) {
     let num = value.trim().parse::<usize>().ok();
     match key.trim().to_ascii_lowercase().as_str() {
         "require_dyad" => opts.require_dyad = truth,
+        "new_actor_length" => opts.new_actor_length = num.unwrap_or(0),
         "comma_min" => opts.comma.min = num.unwrap_or(opts.comma.min),
         "comma_max" => opts.comma.max = num.unwrap_or(opts.comma.max),
         "comma_bmin" => opts.comma.bmin = num.unwrap_or(opts.comma.bmin),
