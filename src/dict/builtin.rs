@@ -10,6 +10,7 @@ pub fn builder() -> DictBuilder {
     let mut b = DictBuilder::new();
     b.dup_warning = false;
     b.d.strict_endings = true;
+    b.set_lengths = true;
     load_texts(&mut b, FILES);
     b
 }

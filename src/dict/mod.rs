@@ -279,6 +279,10 @@ pub struct DictBuilder {
     seen_verb: HashMap<Phrase, u32>,
     /// Warn about duplicate entries (TABARI `SET: DUP WARNING`).
     pub dup_warning: bool,
+    /// Synonym sets count the letters of their longest member when patterns are
+    /// ordered, and of the member that matched when a match is weighed (PETRARCH-1 and
+    /// dyad's own files; TABARI gives sets no length).
+    pub set_lengths: bool,
     /// PETRARCH-1 matching: actor and agent words are whole words (with regular
     /// endings), never stems.
     pub whole_words: bool,
@@ -646,7 +650,7 @@ impl DictBuilder {
     /// Compiles the index and returns the finished dictionaries.
     pub fn build(mut self) -> Dictionaries {
         self.d.strict_endings |= self.whole_words;
-        self.d.count_synsets = self.whole_words;
+        self.d.count_synsets = self.whole_words || self.set_lengths;
         let synsets = std::mem::take(&mut self.d.synsets);
         let vocab = &self.d.vocab;
         let mut indexes = Vec::with_capacity(self.d.pattern_groups.len());
@@ -658,7 +662,7 @@ impl DictBuilder {
                 p.compute_required(&synsets);
                 p.alt_weight = pattern::max_alt_weight(&p.lower, vocab)
                     + pattern::max_alt_weight(&p.upper, vocab);
-                if self.whole_words {
+                if self.whole_words || self.set_lengths {
                     for it in p.lower.iter().chain(p.upper.iter()) {
                         if let pattern::Elem::Synset(id) = it.elem {
                             p.alt_weight +=
