@@ -2086,6 +2086,7 @@ impl<'a> Coder<'a> {
                     .default_source
                     .as_ref()
                     .is_some_and(|d| d.positional)
+                && self.opts.new_actor_length == 0
             {
                 // TABARI is greedy: with no actor before the verb, the first actor after it.
                 source = units_after.iter().copied().find(|&u| !s.units[u].pronoun);
@@ -2153,6 +2154,29 @@ impl<'a> Coder<'a> {
             }
             if let Some(text) = new_actor(s, &live[k..verb_start], n_new) {
                 src_codes = vec![(text, String::new())];
+            }
+        }
+        // "Eriador's death and injury toll has risen": the noun phrase joined to the
+        // subject by a conjunction is a second, new actor.
+        if n_new > 0 && self.opts.petrarch && !src_codes.is_empty() && b.source.is_none() {
+            const AUX: &[&str] = &[
+                "HAS", "HAVE", "HAD", "IS", "ARE", "WAS", "WERE", "WILL", "WOULD", "HAS_",
+            ];
+            let mut k = verb_start;
+            while k > 0 && AUX.contains(&s.toks[live[k - 1]].text.as_str()) {
+                k -= 1;
+            }
+            let end = k;
+            while k > 0
+                && matches!(s.tags[live[k - 1]], Tag::Word | Tag::Adj | Tag::Noun)
+                && s.unit_at[live[k - 1]].is_none()
+            {
+                k -= 1;
+            }
+            if k > 0 && k < end && s.bound_conj[live[k - 1]] {
+                if let Some(text) = new_actor(s, &live[k..end], n_new) {
+                    src_codes.push((text, String::new()));
+                }
             }
         }
         if n_new > 0 && tgt_codes.is_empty() && b.target.is_none() && verb_end < live.len() {
