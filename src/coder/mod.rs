@@ -136,11 +136,14 @@ struct TokInfo {
     prefixes: Box<[u32]>,
 }
 
+/// Word analyses by word.
+type WordCache = rustc_hash::FxHashMap<Box<str>, std::rc::Rc<TokInfo>>;
+
 thread_local! {
     /// Per-thread cache of word analyses, for one dictionary set at a time. News
     /// vocabulary is Zipfian: almost every word is a hit. Cleared when it grows large,
     /// so memory stays bounded.
-    static TOKEN_CACHE: std::cell::RefCell<(u64, rustc_hash::FxHashMap<Box<str>, std::rc::Rc<TokInfo>>)> =
+    static TOKEN_CACHE: std::cell::RefCell<(u64, WordCache)> =
         std::cell::RefCell::new((u64::MAX, rustc_hash::FxHashMap::default()));
 }
 
