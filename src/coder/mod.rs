@@ -1821,7 +1821,7 @@ impl<'a> Coder<'a> {
                         break;
                     }
                     if let Some(b) = ctx.match_pattern(pat, d) {
-                        let actual = pat.weight - pat.alt_weight + b.alt_chars;
+                        let actual = (pat.weight + b.alt_chars).saturating_sub(pat.alt_weight);
                         if result.is_none() || actual > best_weight {
                             best_weight = actual;
                             result = Some((pat.code.clone(), b, Some(pat)));

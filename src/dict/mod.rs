@@ -654,22 +654,42 @@ impl DictBuilder {
         let synsets = std::mem::take(&mut self.d.synsets);
         let vocab = &self.d.vocab;
         let mut indexes = Vec::with_capacity(self.d.pattern_groups.len());
+        let with_sets = self.whole_words || self.set_lengths;
         for g in &mut self.d.pattern_groups {
+            // Lengths are settled now that every set has all its members: the letters
+            // of the fixed words, plus the longest branch of each alternative, plus (in
+            // PETRARCH's reading) the longest member of each set.
+            for p in g.iter_mut() {
+                let mut variable = pattern::max_alt_weight(&p.lower, vocab)
+                    + pattern::max_alt_weight(&p.upper, vocab);
+                if with_sets {
+                    for it in p.lower.iter().chain(p.upper.iter()) {
+                        if let pattern::Elem::Synset(id) = it.elem {
+                            variable += self.synset_weights.get(id as usize).copied().unwrap_or(0);
+                        }
+                    }
+                }
+                let fixed: usize = p
+                    .lower
+                    .iter()
+                    .chain(p.upper.iter())
+                    .map(|it| match &it.elem {
+                        pattern::Elem::Word(w) => vocab
+                            .get(w.id)
+                            .chars()
+                            .filter(|c| c.is_alphanumeric())
+                            .count(),
+                        _ => 0,
+                    })
+                    .sum();
+                p.alt_weight = variable;
+                p.weight = fixed + variable;
+            }
             // Longest first; the sort is stable so equal lengths keep file order.
             g.sort_by_key(|p| std::cmp::Reverse(p.weight));
             let mut idx = PatternIndex::default();
             for (i, p) in g.iter_mut().enumerate() {
                 p.compute_required(&synsets);
-                p.alt_weight = pattern::max_alt_weight(&p.lower, vocab)
-                    + pattern::max_alt_weight(&p.upper, vocab);
-                if self.whole_words || self.set_lengths {
-                    for it in p.lower.iter().chain(p.upper.iter()) {
-                        if let pattern::Elem::Synset(id) = it.elem {
-                            p.alt_weight +=
-                                self.synset_weights.get(id as usize).copied().unwrap_or(0);
-                        }
-                    }
-                }
                 // Key on the longest required word; else on every branch word of one
                 // alternative set; else the pattern is always tried.
                 if let Some((w, _)) = p.required.iter().max_by_key(|(w, _)| vocab.get(w.id).len()) {
