@@ -385,6 +385,25 @@ struct Sentence {
     where_id: rustc_hash::FxHashMap<u32, Vec<usize>>,
 }
 
+impl Sentence {
+    fn new(toks: Vec<Tok>, all_caps: bool) -> Sentence {
+        let n = toks.len();
+        Sentence {
+            toks,
+            tags: vec![Tag::Word; n],
+            span_at: vec![None; n],
+            spans: Vec::new(),
+            unit_at: vec![None; n],
+            units: Vec::new(),
+            deleted: vec![false; n],
+            bound_conj: vec![false; n],
+            bound_comma: vec![false; n],
+            all_caps,
+            where_id: rustc_hash::FxHashMap::default(),
+        }
+    }
+}
+
 const DETERMINERS: &[&str] = &["A", "AN", "THE"];
 const PRONOUNS: &[&str] = &[
     "HE", "SHE", "IT", "ITS", "HIS", "HER", "THEY", "THEM", "THEIR", "HIM",
@@ -447,21 +466,11 @@ impl<'a> Coder<'a> {
             };
         }
         let all_caps = text::is_all_caps(sentence);
-        let toks: Vec<Tok> = tokens.iter().map(|t| analyse_token(self.dict, t)).collect();
-        let n = toks.len();
-        let mut s = Sentence {
-            toks,
-            tags: vec![Tag::Word; n],
-            span_at: vec![None; n],
-            spans: Vec::new(),
-            unit_at: vec![None; n],
-            units: Vec::new(),
-            deleted: vec![false; n],
-            bound_conj: vec![false; n],
-            bound_comma: vec![false; n],
+        let mut s = Sentence::new(
+            tokens.iter().map(|t| analyse_token(self.dict, t)).collect(),
             all_caps,
-            where_id: rustc_hash::FxHashMap::default(),
-        };
+        );
+        let n = s.toks.len();
         for (i, t) in s.toks.iter().enumerate() {
             for id in token_ids(t) {
                 let v = s.where_id.entry(id).or_default();
@@ -628,19 +637,7 @@ impl<'a> Coder<'a> {
         }
         let toks: Vec<Tok> = tokens.iter().map(|t| analyse_token(self.dict, t)).collect();
         let n = toks.len();
-        let mut s = Sentence {
-            toks,
-            tags: vec![Tag::Word; n],
-            span_at: vec![None; n],
-            spans: Vec::new(),
-            unit_at: vec![None; n],
-            units: Vec::new(),
-            deleted: vec![false; n],
-            bound_conj: vec![false; n],
-            bound_comma: vec![false; n],
-            all_caps: false,
-            where_id: rustc_hash::FxHashMap::default(),
-        };
+        let mut s = Sentence::new(toks, false);
         if self.tag(&mut s, date, None).is_err() {
             return Vec::new();
         }

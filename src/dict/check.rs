@@ -645,28 +645,7 @@ pub fn block_text(b: &DatedCode) -> String {
 
 /// An event code as written, without brackets: `042`, `032:033`, `023?`, `---`.
 pub fn event_code_text(c: &EventCode) -> String {
-    match c {
-        EventCode::Special(s) => special_text(*s).to_string(),
-        EventCode::Event {
-            code,
-            paired,
-            subordinate,
-            dominant,
-        } => {
-            let mut s = code.clone();
-            if let Some(p) = paired {
-                s.push(':');
-                s.push_str(p);
-            }
-            if *subordinate {
-                s.push('?');
-            }
-            if *dominant {
-                s.push('!');
-            }
-            s
-        }
-    }
+    crate::coder::code_text(c)
 }
 
 /// An agent's code as written: `[~GOV]`, `[NGO~]`, `[---]`.
