@@ -77,6 +77,8 @@ pub struct StoryResult {
     pub coded_sentences: usize,
     /// Sentences discarded or too complex.
     pub skipped_sentences: usize,
+    /// Sentences cut at the word cap.
+    pub truncated_sentences: usize,
     /// Outcome.
     pub outcome: StoryOutcome,
 }
@@ -162,6 +164,7 @@ pub fn code_story(coder: &Coder, story: &Story, cfg: &StoryConfig) -> StoryResul
     let mut n_sent = 0;
     let mut coded_sentences = 0;
     let mut skipped = 0;
+    let mut truncated = 0;
     let mut lead: Option<String> = None;
     let mut outcome = StoryOutcome::NoEvent;
     for (k, (a, b)) in sentences::split(body).into_iter().enumerate() {
@@ -181,6 +184,7 @@ pub fn code_story(coder: &Coder, story: &Story, cfg: &StoryConfig) -> StoryResul
             None
         };
         let coded = coder.code_full(sent, date, false, forward);
+        truncated += usize::from(coded.truncated);
         lead = coded.lead_actor.clone();
         match coded.status {
             Status::Discard { story: true, .. } => {
@@ -189,6 +193,7 @@ pub fn code_story(coder: &Coder, story: &Story, cfg: &StoryConfig) -> StoryResul
                     sentences: n_sent,
                     coded_sentences: 0,
                     skipped_sentences: skipped + 1,
+                    truncated_sentences: truncated,
                     outcome: StoryOutcome::Discarded,
                 };
             }
@@ -235,6 +240,7 @@ pub fn code_story(coder: &Coder, story: &Story, cfg: &StoryConfig) -> StoryResul
         sentences: n_sent,
         coded_sentences,
         skipped_sentences: skipped,
+        truncated_sentences: truncated,
         outcome,
     }
 }
@@ -260,6 +266,8 @@ pub struct Summary {
     pub events: u64,
     /// Events dropped as one-a-day duplicates.
     pub duplicates: u64,
+    /// Sentences cut at the word cap (`--max-words`).
+    pub truncated_sentences: u64,
     /// Bytes of story text.
     pub bytes: u64,
     /// Stories decoded lossily (invalid UTF-8).

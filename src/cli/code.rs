@@ -381,6 +381,7 @@ pub fn run(args: CodeArgs) -> Result<i32> {
                         summary.bytes += bytes as u64;
                         summary.sentences += res.sentences as u64;
                         summary.skipped_sentences += res.skipped_sentences as u64;
+                        summary.truncated_sentences += res.truncated_sentences as u64;
                         if lossy {
                             summary.lossy += 1;
                         }
@@ -438,6 +439,12 @@ pub fn run(args: CodeArgs) -> Result<i32> {
     }
     if let Some(mut w) = rejects {
         w.flush()?;
+    }
+    if summary.truncated_sentences > 0 && !args.quiet {
+        eprintln!(
+            "dyad: warning: {} sentences were longer than --max-words {} and were coded on their first {} words",
+            summary.truncated_sentences, args.max_words, args.max_words
+        );
     }
     if summary.lossy > 0 && !args.quiet {
         eprintln!(

@@ -67,6 +67,8 @@ pub struct Coded {
     /// The code of the first actor named in the sentence (without agents), which a
     /// pronoun opening the next sentence can stand for.
     pub lead_actor: Option<String>,
+    /// The sentence was longer than `Options::max_words` and was cut.
+    pub truncated: bool,
 }
 
 /// A record of how a sentence was read, for `dyad explain`.
@@ -450,7 +452,8 @@ impl<'a> Coder<'a> {
         let mut trace = want_trace.then(Trace::default);
         let tokens = text::tokenize(sentence);
         let mut tokens = tokens;
-        if tokens.len() > self.opts.max_words {
+        let truncated = tokens.len() > self.opts.max_words;
+        if truncated {
             tokens.truncate(self.opts.max_words);
             if let Some(t) = trace.as_mut() {
                 t.steps
@@ -463,6 +466,7 @@ impl<'a> Coder<'a> {
                 events: Vec::new(),
                 trace,
                 lead_actor: lead.clone(),
+                truncated,
             };
         }
         let all_caps = text::is_all_caps(sentence);
@@ -486,6 +490,7 @@ impl<'a> Coder<'a> {
                 events: Vec::new(),
                 trace,
                 lead_actor: None,
+                truncated,
             };
         }
         match self.tag(&mut s, date, trace.as_mut()) {
@@ -496,6 +501,7 @@ impl<'a> Coder<'a> {
                     events: Vec::new(),
                     trace,
                     lead_actor: None,
+                    truncated,
                 }
             }
         }
@@ -539,6 +545,7 @@ impl<'a> Coder<'a> {
                 events: Vec::new(),
                 trace,
                 lead_actor: lead.clone(),
+                truncated,
             };
         }
         let (status, mut events) = self.code_clauses(&s, &clauses, date, trace.as_mut());
@@ -548,6 +555,7 @@ impl<'a> Coder<'a> {
                 events: Vec::new(),
                 trace,
                 lead_actor: lead.clone(),
+                truncated,
             };
         }
         if events.is_empty() {
@@ -557,6 +565,7 @@ impl<'a> Coder<'a> {
                     events,
                     trace,
                     lead_actor: lead.clone(),
+                    truncated,
                 };
             }
             return Coded {
@@ -564,6 +573,7 @@ impl<'a> Coder<'a> {
                 events,
                 trace,
                 lead_actor: lead.clone(),
+                truncated,
             };
         }
         let issues = self.issues(&s);
@@ -580,6 +590,7 @@ impl<'a> Coder<'a> {
             events,
             trace,
             lead_actor: lead.clone(),
+            truncated,
         }
     }
 
