@@ -257,7 +257,10 @@ fn analyse_word(d: &Dictionaries, s: &str) -> TokInfo {
                     push(stem);
                     with('E', &mut push);
                     let b = stem.as_bytes();
-                    if b.len() >= 3 && b[b.len() - 1] == b[b.len() - 2] {
+                    if b.len() >= 3
+                        && b[b.len() - 1].is_ascii_alphabetic()
+                        && b[b.len() - 1] == b[b.len() - 2]
+                    {
                         push(&stem[..stem.len() - 1]);
                     }
                 }
@@ -2748,5 +2751,34 @@ pub fn code_text(c: &EventCode) -> String {
             }
             s
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dict::load::{load_texts, FileKind};
+    use crate::dict::DictBuilder;
+
+    #[test]
+    fn endings_after_multibyte_characters_do_not_panic() {
+        let mut b = DictBuilder::new();
+        load_texts(
+            &mut b,
+            &[
+                ("a", FileKind::Actors, "NORWAY_ [NOR]\nSWEDEN_ [SWE]\n"),
+                ("v", FileKind::Verbs, "PLAN [030]\n"),
+            ],
+        );
+        let d = b.build();
+        let opts = Options::default();
+        let c = Coder::new(&d, &opts);
+        let date = Date::parse_any("2020-01-01").unwrap();
+        // U+8000 is E8 80 80 in UTF-8: its last two bytes are equal.
+        let r = c.code("Norway \u{8000}ed Sweden.", date);
+        assert!(r.events.is_empty());
+        // Doubled consonants still reduce: PLANNED is a form of PLAN.
+        let r = c.code("Norway planned Sweden.", date);
+        assert_eq!(r.events.len(), 1);
     }
 }
