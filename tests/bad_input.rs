@@ -289,6 +289,12 @@ fn five_thousand_word_sentence() {
     assert!(t.elapsed() < Duration::from_secs(60), "{:?}", t.elapsed());
     assert_eq!(run.code, 0);
     assert_eq!(run.counts(), [1, 1, 0, 0, 0]);
+    assert!(
+        run.stderr
+            .contains("1 sentences were longer than --max-words 300"),
+        "{}",
+        run.stderr
+    );
     insta::assert_snapshot!("five_thousand_words_code", run.report());
 
     // `dyad explain` says where the sentence was cut (at the default 500 words).
