@@ -2596,6 +2596,38 @@ impl MatchCtx<'_> {
         false
     }
 
+    /// Ends at which any branch (an alternative, or a synonym-set member) matches
+    /// from `at`; `count` adds the matched branch's letters to the binding.
+    fn match_branches(
+        &self,
+        branches: &[Vec<Item>],
+        at: usize,
+        limit: usize,
+        b: &mut Binding,
+        d: &Dictionaries,
+        count: bool,
+    ) -> Ends {
+        let mut ends = Ends::default();
+        for branch in branches {
+            let mut tmp = *b;
+            let mut got = None;
+            let accept = &mut |e, _: &Binding| {
+                got = Some(e);
+                true
+            };
+            if self.match_seq_from(branch, 0, at, limit, &mut tmp, d, accept, true) {
+                if let Some(e) = got.filter(|e| !ends.as_slice().contains(e)) {
+                    ends.push(e);
+                    if count {
+                        tmp.alt_chars += crate::dict::pattern::items_weight(branch, &d.vocab);
+                    }
+                    *b = tmp;
+                }
+            }
+        }
+        ends
+    }
+
     /// Ends (exclusive live indices) at which `elem` can match starting at `at`.
     fn match_elem(
         &self,
@@ -2653,66 +2685,9 @@ impl MatchCtx<'_> {
                 None => Ends::default(),
             },
             Elem::Synset(id) => {
-                let mut ends = Ends::default();
-                for member in &d.synsets[*id as usize] {
-                    let mut tmp = *b;
-                    let mut got = None;
-                    if self.match_seq_from(
-                        member,
-                        0,
-                        at,
-                        limit,
-                        &mut tmp,
-                        d,
-                        &mut |e, _| {
-                            got = Some(e);
-                            true
-                        },
-                        true,
-                    ) {
-                        if let Some(e) = got {
-                            if !ends.as_slice().contains(&e) {
-                                ends.push(e);
-                                if d.count_synsets {
-                                    tmp.alt_chars +=
-                                        crate::dict::pattern::items_weight(member, &d.vocab);
-                                }
-                                *b = tmp;
-                            }
-                        }
-                    }
-                }
-                ends
+                self.match_branches(&d.synsets[*id as usize], at, limit, b, d, d.count_synsets)
             }
-            Elem::Alt(alts) => {
-                let mut ends = Ends::default();
-                for alt in alts {
-                    let mut tmp = *b;
-                    let mut got = None;
-                    if self.match_seq_from(
-                        alt,
-                        0,
-                        at,
-                        limit,
-                        &mut tmp,
-                        d,
-                        &mut |e, _| {
-                            got = Some(e);
-                            true
-                        },
-                        true,
-                    ) {
-                        if let Some(e) = got {
-                            if !ends.as_slice().contains(&e) {
-                                ends.push(e);
-                                tmp.alt_chars += crate::dict::pattern::items_weight(alt, &d.vocab);
-                                *b = tmp;
-                            }
-                        }
-                    }
-                }
-                ends
-            }
+            Elem::Alt(alts) => self.match_branches(alts, at, limit, b, d, true),
         }
     }
 }
