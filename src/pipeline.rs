@@ -100,29 +100,35 @@ const MONTHS: &[&str] = &[
 /// (the last Monday on or before the story date), "on July 5", "yesterday". Vaguer
 /// phrases ("last week") leave the story date.
 pub fn anchored_date(sentence: &str, story: Date) -> Date {
-    let words: Vec<String> = sentence
+    // Runs on every sentence: compares in place, allocates nothing.
+    let mut words = sentence
         .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| w.to_ascii_uppercase())
-        .collect();
-    for (i, w) in words.iter().enumerate() {
-        if w == "YESTERDAY" {
+        .filter(|w| !w.is_empty());
+    while let Some(w) = words.next() {
+        if w.eq_ignore_ascii_case("YESTERDAY") {
             return story.add_days(-1);
         }
-        if w != "ON" || i + 1 >= words.len() {
+        if !w.eq_ignore_ascii_case("ON") {
             continue;
         }
-        let next = words[i + 1].as_str();
-        if let Some(wd) = WEEKDAYS.iter().position(|d| *d == next) {
+        let mut ahead = words.clone();
+        let Some(next) = ahead.next() else {
+            continue;
+        };
+        if let Some(wd) = WEEKDAYS.iter().position(|d| d.eq_ignore_ascii_case(next)) {
             let back = (story.weekday() as i32 - wd as i32).rem_euclid(7);
             return story.add_days(-back);
         }
+        let nb = next.as_bytes();
         let month = MONTHS.iter().position(|m| {
-            next.starts_with(m)
-                && (next.len() == 3 || next.len() == 4 || next.starts_with(&month_name(m)))
+            nb.len() >= 3
+                && nb[..3].eq_ignore_ascii_case(m.as_bytes())
+                && (nb.len() == 3 || nb.len() == 4 || {
+                    let full = month_name(m).as_bytes();
+                    nb.len() >= full.len() && nb[..full.len()].eq_ignore_ascii_case(full)
+                })
         });
-        if let (Some(m), Some(day)) = (month, words.get(i + 2).and_then(|d| d.parse::<u32>().ok()))
-        {
+        if let (Some(m), Some(day)) = (month, ahead.next().and_then(|d| d.parse::<u32>().ok())) {
             let (y, _, _) = story.ymd();
             if let Some(d) = Date::from_ymd(y, m as u32 + 1, day) {
                 // A date well after the story date refers to the previous year.
@@ -138,7 +144,7 @@ pub fn anchored_date(sentence: &str, story: Date) -> Date {
     story
 }
 
-fn month_name(abbr: &str) -> String {
+fn month_name(abbr: &str) -> &'static str {
     match abbr {
         "JAN" => "JANUARY",
         "FEB" => "FEBRUARY",
@@ -153,7 +159,6 @@ fn month_name(abbr: &str) -> String {
         "NOV" => "NOVEMBER",
         _ => "DECEMBER",
     }
-    .to_string()
 }
 
 /// Codes a story: dateline removed, sentences split, each coded in order.

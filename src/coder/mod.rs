@@ -200,7 +200,7 @@ const REGULAR_ENDINGS: &[&str] = &[
     "'S", "S'", "ING", "IES", "IED", "ES", "ED", "EN", "S", "D", "'",
 ];
 
-fn analyse_token(d: &Dictionaries, t: &Token) -> Tok {
+fn analyse_token(d: &Dictionaries, t: Token) -> Tok {
     let info = TOKEN_CACHE.with(|c| {
         let mut c = c.borrow_mut();
         if c.0 != d.instance || c.1.len() > TOKEN_CACHE_LIMIT {
@@ -215,7 +215,7 @@ fn analyse_token(d: &Dictionaries, t: &Token) -> Tok {
         i
     });
     Tok {
-        text: t.text.clone(),
+        text: t.text,
         cap: t.cap,
         info,
     }
@@ -387,7 +387,46 @@ struct Sentence {
     bound_comma: Vec<bool>,
     all_caps: bool,
     /// Token positions by every dictionary id they can match.
-    where_id: rustc_hash::FxHashMap<u32, Vec<usize>>,
+    where_id: WhereId,
+}
+
+/// Token positions by dictionary id: `id << 32 | position` keys sorted, so that a lookup
+/// is a binary search and building it costs one sort of integers instead of a hash map
+/// of vectors.
+#[derive(Default)]
+struct WhereId {
+    keys: Vec<u64>,
+}
+
+impl WhereId {
+    fn new(toks: &[Tok]) -> WhereId {
+        let mut keys: Vec<u64> = Vec::with_capacity(toks.len() * 2);
+        for (i, t) in toks.iter().enumerate() {
+            keys.extend(token_ids(t).map(|id| u64::from(id) << 32 | i as u64));
+        }
+        keys.sort_unstable();
+        keys.dedup();
+        WhereId { keys }
+    }
+
+    /// The distinct ids, in increasing order.
+    fn ids(&self) -> impl Iterator<Item = u32> + '_ {
+        self.keys
+            .iter()
+            .enumerate()
+            .filter(|&(k, &key)| k == 0 || self.keys[k - 1] >> 32 != key >> 32)
+            .map(|(_, &key)| (key >> 32) as u32)
+    }
+
+    /// The positions of the tokens that can match `id`, in order.
+    fn positions(&self, id: u32) -> impl Iterator<Item = usize> + '_ {
+        let id = u64::from(id);
+        let from = self.keys.partition_point(|&k| k >> 32 < id);
+        self.keys[from..]
+            .iter()
+            .take_while(move |&&k| k >> 32 == id)
+            .map(|&k| (k & 0xFFFF_FFFF) as usize)
+    }
 }
 
 impl Sentence {
@@ -404,7 +443,7 @@ impl Sentence {
             bound_conj: vec![false; n],
             bound_comma: vec![false; n],
             all_caps,
-            where_id: rustc_hash::FxHashMap::default(),
+            where_id: WhereId::default(),
         }
     }
 }
@@ -474,18 +513,11 @@ impl<'a> Coder<'a> {
         }
         let all_caps = text::is_all_caps(sentence);
         let mut s = Sentence::new(
-            tokens.iter().map(|t| analyse_token(self.dict, t)).collect(),
+            tokens.into_iter().map(|t| analyse_token(self.dict, t)).collect(),
             all_caps,
         );
         let n = s.toks.len();
-        for (i, t) in s.toks.iter().enumerate() {
-            for id in token_ids(t) {
-                let v = s.where_id.entry(id).or_default();
-                if v.last() != Some(&i) {
-                    v.push(i);
-                }
-            }
-        }
+        s.where_id = WhereId::new(&s.toks);
         // Discards first: they end all processing.
         if let Some((story, phrase)) = self.find_discard(&s) {
             return Coded {
@@ -649,7 +681,7 @@ impl<'a> Coder<'a> {
         if tokens.is_empty() || text::is_all_caps(sentence) {
             return Vec::new();
         }
-        let toks: Vec<Tok> = tokens.iter().map(|t| analyse_token(self.dict, t)).collect();
+        let toks: Vec<Tok> = tokens.iter().cloned().map(|t| analyse_token(self.dict, t)).collect();
         let n = toks.len();
         let mut s = Sentence::new(toks, false);
         if self.tag(&mut s, date, None).is_err() {
@@ -783,6 +815,7 @@ impl<'a> Coder<'a> {
         let n = s.toks.len();
         let mut taken = vec![false; n];
         let d = self.dict;
+        let mut buf: Vec<usize> = Vec::new();
         let mut i = 0;
         while i < n {
             if taken[i] {
@@ -790,33 +823,43 @@ impl<'a> Coder<'a> {
                 continue;
             }
             let t = &s.toks[i];
-            let mut best: Option<(usize, u32, Vec<usize>)> = None;
-            let mut buf: Vec<usize> = Vec::new();
-            let mut consider = |id: u32, best: &mut Option<(usize, u32, Vec<usize>)>| {
-                if let Some(list) = d.index.get(&id) {
-                    for &e in list {
-                        let entry = &d.entries[e as usize];
-                        if let Some((bw, be, _)) = best {
-                            // Lists are longest first: nothing later can win.
-                            if entry.weight < *bw {
-                                break;
-                            }
-                            if entry.weight == *bw && e > *be {
-                                continue;
-                            }
+            // The winner is the heaviest matching phrase, the first listed among equals,
+            // whichever list it comes from.
+            let mut best: Option<(usize, u32)> = None;
+            let mut consider = |list: &[u32], best: &mut Option<(usize, u32)>| {
+                for &e in list {
+                    let entry = &d.entries[e as usize];
+                    if let Some((bw, be)) = *best {
+                        // Lists are longest first: nothing later can win.
+                        if entry.weight < bw {
+                            break;
                         }
-                        if match_phrase_into(&entry.phrase, &s.toks, i, &taken, &mut buf) {
-                            *best = Some((entry.weight, e, buf.clone()));
+                        if entry.weight == bw && e >= be {
+                            continue;
                         }
+                    }
+                    if match_phrase_into(&entry.phrase, &s.toks, i, &taken, &mut buf) {
+                        *best = Some((entry.weight, e));
                     }
                 }
             };
-            if let Some(id) = t.info.full {
-                consider(id, &mut best);
+            let next = (i + 1 < n && !taken[i + 1]).then(|| &s.toks[i + 1]);
+            for id in token_ids(t) {
+                if let Some(list) = d.index_loose.get(&id) {
+                    consider(list, &mut best);
+                }
+                for second in next.into_iter().flat_map(token_ids) {
+                    if let Some(list) = d.index_pairs.get(&(u64::from(id) << 32 | u64::from(second)))
+                    {
+                        consider(list, &mut best);
+                    }
+                }
             }
-            for &id in t.info.bases.iter().chain(t.info.prefixes.iter()) {
-                consider(id, &mut best);
-            }
+            let best = best.map(|(w, e)| {
+                let ok = match_phrase_into(&d.entries[e as usize].phrase, &s.toks, i, &taken, &mut buf);
+                debug_assert!(ok);
+                (w, e, buf.clone())
+            });
             if let Some((_, e, pos)) = best {
                 let kind = d.entries[e as usize].kind;
                 for &p in &pos {
@@ -1801,29 +1844,32 @@ impl<'a> Coder<'a> {
                 // Only the patterns whose key word occurs in the sentence, in the
                 // order of their groups' longest-first lists.
                 let groups = std::iter::once(verb.group).chain(verb.extra_groups.iter().copied());
-                let mut cands: Vec<(usize, u32, u32)> = Vec::new();
+                // (longest first, group order, list order, group): sorting the plain
+                // tuples is several times cheaper than comparing through lookups.
+                let mut cands: Vec<(std::cmp::Reverse<usize>, u32, u32, u32)> = Vec::new();
                 for (gpos, g) in groups.enumerate() {
                     let pi = &d.pattern_index[g as usize];
-                    cands.extend(pi.always.iter().map(|&i| (gpos, g, i)));
-                    for id in s.where_id.keys() {
-                        if let Some(v) = pi.by_word.get(id) {
-                            cands.extend(v.iter().map(|&i| (gpos, g, i)));
+                    let group = &d.pattern_groups[g as usize];
+                    let key = |i: u32| {
+                        (
+                            std::cmp::Reverse(group[i as usize].weight),
+                            gpos as u32,
+                            i,
+                            g,
+                        )
+                    };
+                    cands.extend(pi.always.iter().map(|&i| key(i)));
+                    for id in s.where_id.ids() {
+                        if let Some(v) = pi.by_word.get(&id) {
+                            cands.extend(v.iter().map(|&i| key(i)));
                         }
                     }
                 }
-                let weight_of = |(_, g, i): &(usize, u32, u32)| {
-                    d.pattern_groups[*g as usize][*i as usize].weight
-                };
-                cands.sort_by(|a, b| {
-                    weight_of(b)
-                        .cmp(&weight_of(a))
-                        .then(a.0.cmp(&b.0))
-                        .then(a.2.cmp(&b.2))
-                });
+                cands.sort_unstable();
                 cands.dedup();
                 let pats = cands
                     .iter()
-                    .map(|&(_, g, i)| &d.pattern_groups[g as usize][i as usize]);
+                    .map(|&(_, _, i, g)| &d.pattern_groups[g as usize][i as usize]);
                 // Longest first; a match through alternatives counts only the letters it
                 // actually matched, so longer patterns are still tried after it.
                 let mut best_weight = 0;
@@ -2426,13 +2472,11 @@ impl MatchCtx<'_> {
         if a >= z {
             return false;
         }
-        let Some(positions) = self.s.where_id.get(&w.id) else {
-            return false;
-        };
         let (pa, pz) = (self.live[a], self.live[z - 1] + 1);
-        positions
-            .iter()
-            .any(|&p| p >= pa && p < pz && !self.s.deleted[p] && word_matches(w, &self.s.toks[p]))
+        self.s
+            .where_id
+            .positions(w.id)
+            .any(|p| p >= pa && p < pz && !self.s.deleted[p] && word_matches(w, &self.s.toks[p]))
     }
 
     fn match_pattern(&self, pat: &Pattern, d: &Dictionaries) -> Option<Binding> {

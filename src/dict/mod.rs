@@ -250,6 +250,13 @@ pub struct Dictionaries {
     pub entries: Vec<Entry>,
     /// Entries by the id of their first word, longest first.
     pub index: HashMap<u32, Vec<u32>>,
+    /// The same entries split for the coder: those of one word or whose second word
+    /// may come later, by first word ...
+    pub index_loose: HashMap<u32, Vec<u32>>,
+    /// ... and those whose second word must follow at once, by both words' ids packed
+    /// as `first << 32 | second`. A token then tries only the phrases its neighbour
+    /// can continue, not every phrase that starts with it.
+    pub index_pairs: HashMap<u64, Vec<u32>>,
     /// Problems found while reading.
     pub diagnostics: Vec<Diagnostic>,
     /// The family of the verb files.
@@ -770,7 +777,23 @@ impl DictBuilder {
                     .then(a.cmp(&b))
             });
         }
+        let mut loose: HashMap<u32, Vec<u32>> = HashMap::default();
+        let mut pairs: HashMap<u64, Vec<u32>> = HashMap::default();
+        for (&first, list) in &index {
+            for &e in list {
+                let p = &entries[e as usize].phrase;
+                match (p.links.first(), p.words.get(1)) {
+                    (Some(phrase::Link::Adjacent), Some(second)) => pairs
+                        .entry(u64::from(first) << 32 | u64::from(second.id))
+                        .or_default()
+                        .push(e),
+                    _ => loose.entry(first).or_default().push(e),
+                }
+            }
+        }
         self.d.index = index;
+        self.d.index_loose = loose;
+        self.d.index_pairs = pairs;
         for (i, (p, _)) in self.d.discards.iter().enumerate() {
             self.d
                 .discard_index

@@ -95,33 +95,55 @@ pub struct Token {
 pub fn tokenize(text: &str) -> Vec<Token> {
     let mut out: Vec<Token> = Vec::with_capacity(text.len() / 5 + 1);
     let bytes = text.as_bytes();
-    let mut cur = String::new();
+    let mut cur = String::with_capacity(64);
     let mut cur_start = 0usize;
     let mut cur_cap = false;
     let mut prev: Option<char> = None;
-    let mut iter = text.char_indices().peekable();
     let flush = |cur: &mut String, start: usize, end: usize, cap: bool, out: &mut Vec<Token>| {
         if !cur.is_empty() {
+            // One exact-size allocation per token; `cur` keeps its capacity.
             out.push(Token {
-                text: std::mem::take(cur),
+                text: String::from(cur.as_str()),
                 cap,
                 start,
                 end,
             });
+            cur.clear();
         }
     };
-    while let Some((i, c)) = iter.next() {
-        let next = iter.peek().map(|&(_, n)| n);
-        // Comments.
-        if c == '/' && next == Some('*') {
-            flush(&mut cur, cur_start, i, cur_cap, &mut out);
-            match text[i + 2..].find("*/") {
-                Some(j) => {
-                    let stop = i + 2 + j + 2;
-                    while iter.peek().is_some_and(|&(k, _)| k < stop) {
-                        iter.next();
-                    }
-                }
+    // News text is almost all ASCII: bytes below 0x80 are read directly, and only
+    // other characters are decoded and folded.
+    let char_at = |j: usize| -> Option<char> {
+        match bytes.get(j) {
+            None => None,
+            Some(&b) if b < 0x80 => Some(b as char),
+            Some(_) => text[j..].chars().next(),
+        }
+    };
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let (c, len) = if b < 0x80 {
+            (b as char, 1)
+        } else {
+            let c = text[i..].chars().next().unwrap_or('\u{FFFD}');
+            (c, c.len_utf8())
+        };
+        let at = i;
+        i += len;
+        if b.is_ascii_alphanumeric() {
+            if cur.is_empty() {
+                cur_start = at;
+                cur_cap = b.is_ascii_uppercase();
+            }
+            cur.push(b.to_ascii_uppercase() as char);
+            prev = Some(c);
+            continue;
+        }
+        if c == '/' && bytes.get(i) == Some(&b'*') {
+            flush(&mut cur, cur_start, at, cur_cap, &mut out);
+            match text[at + 2..].find("*/") {
+                Some(j) => i = at + 2 + j + 2,
                 None => break,
             }
             prev = Some(' ');
@@ -130,53 +152,52 @@ pub fn tokenize(text: &str) -> Vec<Token> {
         let sep = match c {
             '?' | '!' | '-' | '_' | '(' | ')' | '[' | ']' | ':' | '\u{2013}' | '\u{2014}' | '*'
             | '<' | '>' | '|' => true,
-            c if c.is_whitespace() => true,
-            _ => false,
+            c => c.is_whitespace(),
         };
         if sep {
-            flush(&mut cur, cur_start, i, cur_cap, &mut out);
+            flush(&mut cur, cur_start, at, cur_cap, &mut out);
             prev = Some(c);
             continue;
         }
         if c == '.' {
-            // Dropped when it ends a word written in lower case, or stands alone.
+            let next = char_at(i);
             let after_lower = prev.is_some_and(|p| p.is_lowercase());
             let at_end = next.is_none_or(|n| {
                 n.is_whitespace() || n == '"' || n == '\u{201D}' || n == '\'' || n == ')'
             });
             if (after_lower && at_end) || cur.is_empty() {
-                flush(&mut cur, cur_start, i, cur_cap, &mut out);
+                flush(&mut cur, cur_start, at, cur_cap, &mut out);
                 prev = Some(c);
                 continue;
             }
             if at_end && prev.is_some_and(|p| !p.is_alphabetic()) {
-                flush(&mut cur, cur_start, i, cur_cap, &mut out);
+                flush(&mut cur, cur_start, at, cur_cap, &mut out);
                 prev = Some(c);
                 continue;
             }
         }
         if c == ',' {
             let in_number = prev.is_some_and(|p| p.is_ascii_digit())
-                && next.is_some_and(|n| n.is_ascii_digit());
+                && bytes.get(i).is_some_and(|n| n.is_ascii_digit());
             if in_number {
                 prev = Some(c);
                 continue;
             }
         }
         if c == ',' || c == ';' || c == '"' || c == '\u{201C}' || c == '\u{201D}' {
-            flush(&mut cur, cur_start, i, cur_cap, &mut out);
+            flush(&mut cur, cur_start, at, cur_cap, &mut out);
             let t = if c == ';' || c == ',' { "," } else { "\"" };
             out.push(Token {
                 text: t.into(),
                 cap: false,
-                start: i,
-                end: i + c.len_utf8(),
+                start: at,
+                end: at + len,
             });
             prev = Some(c);
             continue;
         }
         if cur.is_empty() {
-            cur_start = i;
+            cur_start = at;
             cur_cap = c.is_uppercase();
         }
         for u in fold_char(c) {
@@ -186,10 +207,8 @@ pub fn tokenize(text: &str) -> Vec<Token> {
             cur.push(u);
         }
         prev = Some(c);
-        let _ = bytes;
     }
     flush(&mut cur, cur_start, text.len(), cur_cap, &mut out);
-    // Strip quotes and apostrophes that wrap a word ('Hello' -> HELLO).
     for t in &mut out {
         if t.text.len() > 1 && t.text.starts_with('\'') {
             t.text.remove(0);
@@ -201,6 +220,7 @@ pub fn tokenize(text: &str) -> Vec<Token> {
     out.retain(|t| !t.text.is_empty() && t.text != "'" && t.text != ".");
     out
 }
+
 
 /// True when the text has letters and none of them is lower case (old wire copy):
 /// capitalisation then says nothing about nouns.
@@ -221,8 +241,133 @@ pub fn is_all_caps(text: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// The tokenizer as first written, one `char` at a time: the fast path must agree.
+    fn reference_tokenize(text: &str) -> Vec<Token> {
+        let mut out: Vec<Token> = Vec::with_capacity(text.len() / 5 + 1);
+        let mut cur = String::new();
+        let mut cur_start = 0usize;
+        let mut cur_cap = false;
+        let mut prev: Option<char> = None;
+        let mut iter = text.char_indices().peekable();
+        let flush = |cur: &mut String, start: usize, end: usize, cap: bool, out: &mut Vec<Token>| {
+            if !cur.is_empty() {
+                out.push(Token {
+                    text: std::mem::take(cur),
+                    cap,
+                    start,
+                    end,
+                });
+            }
+        };
+        while let Some((i, c)) = iter.next() {
+            let next = iter.peek().map(|&(_, n)| n);
+            // Comments.
+            if c == '/' && next == Some('*') {
+                flush(&mut cur, cur_start, i, cur_cap, &mut out);
+                match text[i + 2..].find("*/") {
+                    Some(j) => {
+                        let stop = i + 2 + j + 2;
+                        while iter.peek().is_some_and(|&(k, _)| k < stop) {
+                            iter.next();
+                        }
+                    }
+                    None => break,
+                }
+                prev = Some(' ');
+                continue;
+            }
+            let sep = match c {
+                '?' | '!' | '-' | '_' | '(' | ')' | '[' | ']' | ':' | '\u{2013}' | '\u{2014}' | '*'
+                | '<' | '>' | '|' => true,
+                c if c.is_whitespace() => true,
+                _ => false,
+            };
+            if sep {
+                flush(&mut cur, cur_start, i, cur_cap, &mut out);
+                prev = Some(c);
+                continue;
+            }
+            if c == '.' {
+                // Dropped when it ends a word written in lower case, or stands alone.
+                let after_lower = prev.is_some_and(|p| p.is_lowercase());
+                let at_end = next.is_none_or(|n| {
+                    n.is_whitespace() || n == '"' || n == '\u{201D}' || n == '\'' || n == ')'
+                });
+                if (after_lower && at_end) || cur.is_empty() {
+                    flush(&mut cur, cur_start, i, cur_cap, &mut out);
+                    prev = Some(c);
+                    continue;
+                }
+                if at_end && prev.is_some_and(|p| !p.is_alphabetic()) {
+                    flush(&mut cur, cur_start, i, cur_cap, &mut out);
+                    prev = Some(c);
+                    continue;
+                }
+            }
+            if c == ',' {
+                let in_number = prev.is_some_and(|p| p.is_ascii_digit())
+                    && next.is_some_and(|n| n.is_ascii_digit());
+                if in_number {
+                    prev = Some(c);
+                    continue;
+                }
+            }
+            if c == ',' || c == ';' || c == '"' || c == '\u{201C}' || c == '\u{201D}' {
+                flush(&mut cur, cur_start, i, cur_cap, &mut out);
+                let t = if c == ';' || c == ',' { "," } else { "\"" };
+                out.push(Token {
+                    text: t.into(),
+                    cap: false,
+                    start: i,
+                    end: i + c.len_utf8(),
+                });
+                prev = Some(c);
+                continue;
+            }
+            if cur.is_empty() {
+                cur_start = i;
+                cur_cap = c.is_uppercase();
+            }
+            for u in fold_char(c) {
+                if u == '"' {
+                    continue;
+                }
+                cur.push(u);
+            }
+            prev = Some(c);
+        }
+        flush(&mut cur, cur_start, text.len(), cur_cap, &mut out);
+        // Strip quotes and apostrophes that wrap a word ('Hello' -> HELLO).
+        for t in &mut out {
+            if t.text.len() > 1 && t.text.starts_with('\'') {
+                t.text.remove(0);
+            }
+            if t.text.len() > 1 && t.text.ends_with('\'') && !t.text.ends_with("S'") {
+                t.text.pop();
+            }
+        }
+        out.retain(|t| !t.text.is_empty() && t.text != "'" && t.text != ".");
+        out
+    }
+
     fn words(s: &str) -> Vec<String> {
         tokenize(s).into_iter().map(|t| t.text).collect()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fast_tokenizer_agrees_with_the_reference(
+            text in proptest::string::string_regex(
+                "([A-Za-z0-9 .,;:'\"/*()?!_-]|[\u{80}-\u{3000}]|\u{2019}|\u{201D}|é|ß|Ä|\t|\n){0,80}"
+            ).unwrap()
+        ) {
+            proptest::prop_assert_eq!(tokenize(&text), reference_tokenize(&text));
+        }
+
+        #[test]
+        fn fast_tokenizer_agrees_on_any_unicode(text in "\\PC{0,60}") {
+            proptest::prop_assert_eq!(tokenize(&text), reference_tokenize(&text));
+        }
     }
 
     #[test]
