@@ -2729,6 +2729,11 @@ impl MatchCtx<'_> {
                 None => Ends::default(),
             },
             Elem::Synset(id) => {
+                if let Some(firsts) = &d.synset_first_words[*id as usize] {
+                    if !token_ids(&s.toks[p]).any(|t| firsts.binary_search(&t).is_ok()) {
+                        return Ends::default();
+                    }
+                }
                 self.match_branches(&d.synsets[*id as usize], at, limit, b, d, d.count_synsets)
             }
             Elem::Alt(alts) => self.match_branches(alts, at, limit, b, d, true),

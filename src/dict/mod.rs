@@ -230,6 +230,10 @@ pub struct Dictionaries {
     pub pattern_index: Vec<PatternIndex>,
     /// Synonym sets: each member is a sequence of pattern items.
     pub synsets: Vec<Vec<Vec<Item>>>,
+    /// For each synonym set, the sorted ids of its members' first words, or `None` when
+    /// some member does not begin with a word. A token none of whose ids is listed
+    /// cannot start any member: the coder skips the set without trying each one.
+    pub synset_first_words: Vec<Option<Box<[u32]>>>,
     /// Synonym set names, parallel to `synsets`.
     pub synset_names: Vec<String>,
     /// Time-shift phrases.
@@ -715,6 +719,21 @@ impl DictBuilder {
             indexes.push(idx);
         }
         self.d.pattern_index = indexes;
+        self.d.synset_first_words = synsets
+            .iter()
+            .map(|members| {
+                let mut ids = Vec::with_capacity(members.len());
+                for m in members {
+                    match m.first().map(|it| &it.elem) {
+                        Some(pattern::Elem::Word(w)) => ids.push(w.id),
+                        _ => return None,
+                    }
+                }
+                ids.sort_unstable();
+                ids.dedup();
+                Some(ids.into_boxed_slice())
+            })
+            .collect();
         self.d.synsets = synsets;
         // Stem lengths, from every phrase and pattern word.
         let mut mask = 0u64;
