@@ -136,6 +136,15 @@ struct TokInfo {
     full: Option<u32>,
     bases: Box<[u32]>,
     prefixes: Box<[u32]>,
+    /// Of all these ids: those that begin a phrase of `index_loose` ...
+    loose: Box<[u32]>,
+    /// ... those that begin a phrase of `index_pairs` ...
+    pair_first: Box<[u32]>,
+    /// ... those that are the second word of one ...
+    pair_second: Box<[u32]>,
+    /// ... and those some pattern needs. Most words are none of these, and skip the
+    /// lookups at once.
+    pattern: Box<[u32]>,
 }
 
 /// Word analyses by word.
@@ -279,7 +288,17 @@ fn analyse_word(d: &Dictionaries, s: &str) -> TokInfo {
             prefixes.push(id);
         }
     }
+    let all = || full.iter().chain(bases.iter()).chain(prefixes.iter()).copied();
+    let pick = |keep: &dyn Fn(u32) -> bool| -> Box<[u32]> {
+        let mut v: Vec<u32> = all().filter(|&id| keep(id)).collect();
+        v.dedup();
+        v.into()
+    };
     TokInfo {
+        loose: pick(&|id| d.index_loose.contains_key(&id)),
+        pair_first: pick(&|id| d.pair_firsts.contains(&id)),
+        pair_second: pick(&|id| d.pair_seconds.contains(&id)),
+        pattern: pick(&|id| d.pattern_words.contains(&id)),
         full,
         bases: bases.into(),
         prefixes: prefixes.into(),
@@ -402,7 +421,7 @@ impl WhereId {
     fn new(toks: &[Tok]) -> WhereId {
         let mut keys: Vec<u64> = Vec::with_capacity(toks.len() * 2);
         for (i, t) in toks.iter().enumerate() {
-            keys.extend(token_ids(t).map(|id| u64::from(id) << 32 | i as u64));
+            keys.extend(t.info.pattern.iter().map(|&id| u64::from(id) << 32 | i as u64));
         }
         keys.sort_unstable();
         keys.dedup();
@@ -843,15 +862,19 @@ impl<'a> Coder<'a> {
                     }
                 }
             };
-            let next = (i + 1 < n && !taken[i + 1]).then(|| &s.toks[i + 1]);
-            for id in token_ids(t) {
-                if let Some(list) = d.index_loose.get(&id) {
+            for id in t.info.loose.iter() {
+                if let Some(list) = d.index_loose.get(id) {
                     consider(list, &mut best);
                 }
-                for second in next.into_iter().flat_map(token_ids) {
-                    if let Some(list) = d.index_pairs.get(&(u64::from(id) << 32 | u64::from(second)))
-                    {
-                        consider(list, &mut best);
+            }
+            if i + 1 < n && !taken[i + 1] {
+                let seconds = &s.toks[i + 1].info.pair_second;
+                for &first in t.info.pair_first.iter() {
+                    for &second in seconds.iter() {
+                        let key = u64::from(first) << 32 | u64::from(second);
+                        if let Some(list) = d.index_pairs.get(&key) {
+                            consider(list, &mut best);
+                        }
                     }
                 }
             }

@@ -261,6 +261,13 @@ pub struct Dictionaries {
     /// as `first << 32 | second`. A token then tries only the phrases its neighbour
     /// can continue, not every phrase that starts with it.
     pub index_pairs: HashMap<u64, Vec<u32>>,
+    /// Ids that begin some entry of `index_pairs`.
+    pub pair_firsts: rustc_hash::FxHashSet<u32>,
+    /// Ids that are the second word of some entry of `index_pairs`.
+    pub pair_seconds: rustc_hash::FxHashSet<u32>,
+    /// Ids of the words some pattern cannot match without (see [`PatternIndex`]): the
+    /// only words the coder needs to locate in a sentence for patterns.
+    pub pattern_words: rustc_hash::FxHashSet<u32>,
     /// Problems found while reading.
     pub diagnostics: Vec<Diagnostic>,
     /// The family of the verb files.
@@ -701,6 +708,10 @@ impl DictBuilder {
             let mut idx = PatternIndex::default();
             for (i, p) in g.iter_mut().enumerate() {
                 p.compute_required(&synsets);
+                self.d.pattern_words.extend(p.required.iter().map(|(w, _)| w.id));
+                for (words, _) in &p.required_any {
+                    self.d.pattern_words.extend(words.iter().map(|w| w.id));
+                }
                 // Key on the longest required word; else on every branch word of one
                 // alternative set; else the pattern is always tried.
                 if let Some((w, _)) = p.required.iter().max_by_key(|(w, _)| vocab.get(w.id).len()) {
@@ -802,10 +813,14 @@ impl DictBuilder {
             for &e in list {
                 let p = &entries[e as usize].phrase;
                 match (p.links.first(), p.words.get(1)) {
-                    (Some(phrase::Link::Adjacent), Some(second)) => pairs
-                        .entry(u64::from(first) << 32 | u64::from(second.id))
-                        .or_default()
-                        .push(e),
+                    (Some(phrase::Link::Adjacent), Some(second)) => {
+                        self.d.pair_firsts.insert(first);
+                        self.d.pair_seconds.insert(second.id);
+                        pairs
+                            .entry(u64::from(first) << 32 | u64::from(second.id))
+                            .or_default()
+                            .push(e)
+                    }
                     _ => loose.entry(first).or_default().push(e),
                 }
             }
