@@ -124,15 +124,22 @@ enum Tag {
 }
 
 struct Tok {
-    text: String,
     cap: bool,
     info: std::rc::Rc<TokInfo>,
+}
+
+impl Tok {
+    /// The upper-case word.
+    fn text(&self) -> &str {
+        &self.info.word
+    }
 }
 
 /// What the dictionaries know of a word: its own id, the ids of its bases (without a
 /// regular ending) and of its prefixes that are stems. It depends only on the word and
 /// the dictionaries, so it is computed once per word and thread (see [`analyse_token`]).
 struct TokInfo {
+    word: Box<str>,
     full: Option<u32>,
     bases: Box<[u32]>,
     prefixes: Box<[u32]>,
@@ -209,25 +216,50 @@ const REGULAR_ENDINGS: &[&str] = &[
     "'S", "S'", "ING", "IES", "IED", "ES", "ED", "EN", "S", "D", "'",
 ];
 
-fn analyse_token(d: &Dictionaries, t: Token) -> Tok {
+/// The words of `sentence` analysed, at most `max` of them, and the number of words
+/// it has. Each word is looked up in the per-thread cache by its text, so a known
+/// word costs one hash lookup and no allocation.
+fn analyse_sentence(d: &Dictionaries, sentence: &str, max: usize) -> (Vec<Tok>, usize) {
+    let mut toks: Vec<Tok> = Vec::with_capacity(48);
+    let mut total = 0usize;
+    TOKEN_CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.0 != d.instance || c.1.len() > TOKEN_CACHE_LIMIT {
+            c.0 = d.instance;
+            c.1.clear();
+        }
+        text::for_each_token(sentence, |word, cap, _, _| {
+            total += 1;
+            if toks.len() < max {
+                toks.push(Tok {
+                    cap,
+                    info: cached_analysis(d, &mut c.1, word),
+                });
+            }
+        });
+    });
+    (toks, total)
+}
+
+fn cached_analysis(d: &Dictionaries, cache: &mut WordCache, word: &str) -> std::rc::Rc<TokInfo> {
+    if let Some(i) = cache.get(word) {
+        return i.clone();
+    }
+    let i = std::rc::Rc::new(analyse_word(d, word));
+    cache.insert(word.into(), i.clone());
+    i
+}
+
+fn analyse_token(d: &Dictionaries, t: &Token) -> Tok {
     let info = TOKEN_CACHE.with(|c| {
         let mut c = c.borrow_mut();
         if c.0 != d.instance || c.1.len() > TOKEN_CACHE_LIMIT {
             c.0 = d.instance;
             c.1.clear();
         }
-        if let Some(i) = c.1.get(t.text.as_str()) {
-            return i.clone();
-        }
-        let i = std::rc::Rc::new(analyse_word(d, &t.text));
-        c.1.insert(t.text.as_str().into(), i.clone());
-        i
+        cached_analysis(d, &mut c.1, &t.text)
     });
-    Tok {
-        text: t.text,
-        cap: t.cap,
-        info,
-    }
+    Tok { cap: t.cap, info }
 }
 
 fn analyse_word(d: &Dictionaries, s: &str) -> TokInfo {
@@ -295,6 +327,7 @@ fn analyse_word(d: &Dictionaries, s: &str) -> TokInfo {
         v.into()
     };
     TokInfo {
+        word: s.into(),
         loose: pick(&|id| d.index_loose.contains_key(&id)),
         pair_first: pick(&|id| d.pair_firsts.contains(&id)),
         pair_second: pick(&|id| d.pair_seconds.contains(&id)),
@@ -365,7 +398,7 @@ fn match_phrase_into(
             Link::Gap => {
                 let mut found = None;
                 for n in cur + 1..toks.len() {
-                    if toks[n].text == "," {
+                    if toks[n].text() == "," {
                         break;
                     }
                     if !taken[n] && word_matches(w, &toks[n]) {
@@ -511,17 +544,15 @@ impl<'a> Coder<'a> {
     ) -> Coded {
         let lead: Option<String> = None;
         let mut trace = want_trace.then(Trace::default);
-        let tokens = text::tokenize(sentence);
-        let mut tokens = tokens;
-        let truncated = tokens.len() > self.opts.max_words;
+        let (toks, words) = analyse_sentence(self.dict, sentence, self.opts.max_words);
+        let truncated = words > self.opts.max_words;
         if truncated {
-            tokens.truncate(self.opts.max_words);
             if let Some(t) = trace.as_mut() {
                 t.steps
                     .push(format!("sentence cut to {} words", self.opts.max_words));
             }
         }
-        if self.opts.minimum_words > 0 && tokens.len() < self.opts.minimum_words {
+        if self.opts.minimum_words > 0 && toks.len() < self.opts.minimum_words {
             return Coded {
                 status: Status::TooShort,
                 events: Vec::new(),
@@ -531,10 +562,7 @@ impl<'a> Coder<'a> {
             };
         }
         let all_caps = text::is_all_caps(sentence);
-        let mut s = Sentence::new(
-            tokens.into_iter().map(|t| analyse_token(self.dict, t)).collect(),
-            all_caps,
-        );
+        let mut s = Sentence::new(toks, all_caps);
         let n = s.toks.len();
         s.where_id = WhereId::new(&s.toks);
         // Discards first: they end all processing.
@@ -569,10 +597,10 @@ impl<'a> Coder<'a> {
         // "According to X, ...": the attribution is not the subject of the sentence.
         if !self.opts.petrarch
             && s.toks.len() > 3
-            && s.toks[0].text == "ACCORDING"
-            && s.toks[1].text == "TO"
+            && s.toks[0].text() == "ACCORDING"
+            && s.toks[1].text() == "TO"
         {
-            if let Some(c) = (2..s.toks.len().min(14)).find(|&i| s.toks[i].text == ",") {
+            if let Some(c) = (2..s.toks.len().min(14)).find(|&i| s.toks[i].text() == ",") {
                 for i in 0..=c {
                     s.deleted[i] = true;
                 }
@@ -588,7 +616,7 @@ impl<'a> Coder<'a> {
                 .toks
                 .iter()
                 .zip(&s.tags)
-                .map(|(k, g)| (k.text.clone(), format!("{g:?}").to_lowercase()))
+                .map(|(k, g)| (k.text().to_string(), format!("{g:?}").to_lowercase()))
                 .collect();
             t.clauses = clauses.clone();
             t.deleted = (0..n).filter(|&i| s.deleted[i]).collect();
@@ -700,7 +728,7 @@ impl<'a> Coder<'a> {
         if tokens.is_empty() || text::is_all_caps(sentence) {
             return Vec::new();
         }
-        let toks: Vec<Tok> = tokens.iter().cloned().map(|t| analyse_token(self.dict, t)).collect();
+        let toks: Vec<Tok> = tokens.iter().map(|t| analyse_token(self.dict, t)).collect();
         let n = toks.len();
         let mut s = Sentence::new(toks, false);
         if self.tag(&mut s, date, None).is_err() {
@@ -918,7 +946,7 @@ impl<'a> Coder<'a> {
             if s.span_at[i].is_some() {
                 continue;
             }
-            let w = s.toks[i].text.as_str();
+            let w = s.toks[i].text();
             s.tags[i] = if DETERMINERS.contains(&w) {
                 Tag::Det
             } else if PRONOUNS.contains(&w) {
@@ -1088,7 +1116,7 @@ impl<'a> Coder<'a> {
                     let text = sp
                         .positions
                         .iter()
-                        .map(|&p| s.toks[p].text.as_str())
+                        .map(|&p| s.toks[p].text())
                         .collect::<Vec<_>>()
                         .join(" ");
                     unit_of_span[sid] = Some(s.units.len());
@@ -1167,9 +1195,9 @@ impl<'a> Coder<'a> {
                 }
                 x
             };
-            let former = (sp.start > 0 && s.toks[sp.start - 1].text == "FORMER")
+            let former = (sp.start > 0 && s.toks[sp.start - 1].text() == "FORMER")
                 || (sp.start > 1
-                    && s.toks[sp.start - 2].text == "FORMER"
+                    && s.toks[sp.start - 2].text() == "FORMER"
                     && s.tags[sp.start - 1] == Tag::Actor);
             // Immediately after the agent, immediately before it, or after OF / IN.
             let mut target = None;
@@ -1178,7 +1206,7 @@ impl<'a> Coder<'a> {
                 target = span_unit(s, sp.end);
             }
             // "Arnor former security officials": FORMER between actor and agent.
-            let former_between = sp.start > 1 && s.toks[sp.start - 1].text == "FORMER";
+            let former_between = sp.start > 1 && s.toks[sp.start - 1].text() == "FORMER";
             let back = if former_between {
                 sp.start - 1
             } else {
@@ -1196,7 +1224,7 @@ impl<'a> Coder<'a> {
             }
             let prep = |w: &str| matches!(w, "OF" | "IN") || (self.opts.petrarch && w == "FROM");
             let mut via_prep = false;
-            if target.is_none() && sp.end + 1 < n && prep(s.toks[sp.end].text.as_str()) {
+            if target.is_none() && sp.end + 1 < n && prep(s.toks[sp.end].text()) {
                 let mut p = sp.end + 1;
                 while p < n && s.tags[p] == Tag::Det {
                     p += 1;
@@ -1214,12 +1242,12 @@ impl<'a> Coder<'a> {
                 while k > 0
                     && hops < 3
                     && matches!(s.tags[k - 1], Tag::Word | Tag::Adj | Tag::Num)
-                    && s.toks[k - 1].text != ","
+                    && s.toks[k - 1].text() != ","
                 {
                     k -= 1;
                     hops += 1;
                 }
-                if hops > 0 && k > 0 && s.toks[k - 1].text.ends_with("'S") {
+                if hops > 0 && k > 0 && s.toks[k - 1].text().ends_with("'S") {
                     let owner = unit_ending_at(s, k - 1);
                     if target.is_none() {
                         target = owner;
@@ -1245,7 +1273,7 @@ impl<'a> Coder<'a> {
                     let text = sp
                         .positions
                         .iter()
-                        .map(|&p| s.toks[p].text.as_str())
+                        .map(|&p| s.toks[p].text())
                         .collect::<Vec<_>>()
                         .join(" ");
                     s.units[u].members.push(ActorRef {
@@ -1265,7 +1293,7 @@ impl<'a> Coder<'a> {
             let agent_text = sp
                 .positions
                 .iter()
-                .map(|&p| s.toks[p].text.as_str())
+                .map(|&p| s.toks[p].text())
                 .collect::<Vec<_>>()
                 .join(" ");
             if let (Some(u), Some(t)) = (also, target) {
@@ -1287,7 +1315,7 @@ impl<'a> Coder<'a> {
             match target {
                 Some(u) => {
                     let unit = &mut s.units[u];
-                    let former_actor = unit.start > 0 && s.toks[unit.start - 1].text == "FORMER";
+                    let former_actor = unit.start > 0 && s.toks[unit.start - 1].text() == "FORMER";
                     for m in &mut unit.members {
                         for c in &mut m.codes {
                             *c = stack(c, former || former_actor);
@@ -1355,7 +1383,7 @@ impl<'a> Coder<'a> {
         }
         // FORMER before an actor with no agent makes an elite.
         for u in &mut s.units {
-            if u.start > 0 && s.toks[u.start - 1].text == "FORMER" {
+            if u.start > 0 && s.toks[u.start - 1].text() == "FORMER" {
                 for m in &mut u.members {
                     for c in &mut m.codes {
                         if !c.ends_with("ELI") {
@@ -1453,7 +1481,7 @@ impl<'a> Coder<'a> {
                 if end >= n {
                     break;
                 }
-                let t = &s.toks[end].text;
+                let t = s.toks[end].text();
                 if s.tags[end] == Tag::Conj && (t == "AND" || t == "OR" || t == "NOR") {
                     if let Some(next) = unit_after(s, end + 1) {
                         group.push(next);
@@ -1464,7 +1492,7 @@ impl<'a> Coder<'a> {
                     break;
                 } else if t == "," {
                     // ", and" continues the list.
-                    if end + 1 < n && s.tags[end + 1] == Tag::Conj && s.toks[end + 1].text == "AND"
+                    if end + 1 < n && s.tags[end + 1] == Tag::Conj && s.toks[end + 1].text() == "AND"
                     {
                         if let Some(next) = unit_after(s, end + 2) {
                             group.push(next);
@@ -1584,7 +1612,7 @@ impl<'a> Coder<'a> {
             if s.tags[p] != Tag::Pron {
                 continue;
             }
-            let w = s.toks[p].text.as_str();
+            let w = s.toks[p].text();
             if s.deleted[p] {
                 continue;
             }
@@ -1747,7 +1775,7 @@ impl<'a> Coder<'a> {
             return Some(format!("{} actors", s.units.len()));
         }
         let prons = (0..s.toks.len())
-            .filter(|&i| s.tags[i] == Tag::Pron || s.toks[i].text == "THEY")
+            .filter(|&i| s.tags[i] == Tag::Pron || s.toks[i].text() == "THEY")
             .count();
         if c.pronouns > 0 && prons >= c.pronouns {
             return Some(format!("{prons} pronouns"));
@@ -1846,7 +1874,7 @@ impl<'a> Coder<'a> {
                     while k < live.len()
                         && hops < 2
                         && matches!(
-                            s.toks[live[k]].text.as_str(),
+                            s.toks[live[k]].text(),
                             "HAVE" | "HAS" | "HAD" | "BE" | "BEEN" | "TO" | "NOT"
                         )
                     {
@@ -1857,12 +1885,7 @@ impl<'a> Coder<'a> {
                         continue;
                     }
                 }
-                let ctx = MatchCtx {
-                    s,
-                    live: &live,
-                    verb_start: li,
-                    verb_end,
-                };
+                let ctx = MatchCtx::new(s, &live, li, verb_end);
                 let mut result: Option<(EventCode, Binding, Option<&Pattern>)> = None;
                 // Only the patterns whose key word occurs in the sentence, in the
                 // order of their groups' longest-first lists.
@@ -1955,18 +1978,18 @@ impl<'a> Coder<'a> {
                     let mut words: Vec<&str> = sp
                         .positions
                         .iter()
-                        .map(|&q| s.toks[q].text.as_str())
+                        .map(|&q| s.toks[q].text())
                         .collect();
                     if let Some(pt) = pat {
                         words = vec![];
                         for &q in binding.words() {
-                            words.push(s.toks[q as usize].text.as_str());
+                            words.push(s.toks[q as usize].text());
                         }
                         if words.is_empty() {
                             words = sp
                                 .positions
                                 .iter()
-                                .map(|&q| s.toks[q].text.as_str())
+                                .map(|&q| s.toks[q].text())
                                 .collect();
                         }
                         let _ = pt;
@@ -2117,7 +2140,7 @@ impl<'a> Coder<'a> {
             let aux = (1..=2).any(|k| {
                 vs >= k
                     && s.tags[vs - k] == Tag::Aux
-                    && matches!(s.toks[vs - k].text.as_str(), "WAS" | "WERE" | "BEEN")
+                    && matches!(s.toks[vs - k].text(), "WAS" | "WERE" | "BEEN")
             });
             let by = verb_end < live.len() && s.tags[live[verb_end]] == Tag::By;
             let by_late = verb_end + 1 < live.len() && s.tags[live[verb_end + 1]] == Tag::By;
@@ -2246,7 +2269,7 @@ impl<'a> Coder<'a> {
                 "HAS", "HAVE", "HAD", "IS", "ARE", "WAS", "WERE", "WILL", "WOULD", "HAS_",
             ];
             let mut k = verb_start;
-            while k > 0 && AUX.contains(&s.toks[live[k - 1]].text.as_str()) {
+            while k > 0 && AUX.contains(&s.toks[live[k - 1]].text()) {
                 k -= 1;
             }
             let end = k;
@@ -2267,14 +2290,14 @@ impl<'a> Coder<'a> {
                 "FOR", "TO", "WITH", "AT", "IN", "ON", "INTO", "FROM", "AGAINST", "BY",
             ];
             let mut k = verb_end;
-            if PREPS.contains(&s.toks[live[k]].text.as_str()) {
+            if PREPS.contains(&s.toks[live[k]].text()) {
                 k += 1;
             }
             let start = k;
             while k < live.len()
                 && matches!(s.tags[live[k]], Tag::Word | Tag::Det | Tag::Adj | Tag::Noun)
                 && s.unit_at[live[k]].is_none()
-                && !(k > start && PREPS.contains(&s.toks[live[k]].text.as_str()))
+                && !(k > start && PREPS.contains(&s.toks[live[k]].text()))
             {
                 k += 1;
             }
@@ -2351,7 +2374,7 @@ impl<'a> Coder<'a> {
 fn new_actor(s: &Sentence, positions: &[usize], max: usize) -> Option<String> {
     let words: Vec<String> = positions
         .iter()
-        .map(|&p| s.toks[p].text.trim_end_matches("'S").to_string())
+        .map(|&p| s.toks[p].text().trim_end_matches("'S").to_string())
         .collect();
     if words.is_empty() || words.len() > max || positions.iter().all(|&p| s.tags[p] == Tag::Det) {
         return None;
@@ -2372,7 +2395,7 @@ fn opens_clause(s: &Sentence, mut p: usize) -> bool {
         }
         match s.tags[p] {
             Tag::Verb | Tag::Comma | Tag::Conj => return false,
-            _ if PREPOSITIONS.contains(&s.toks[p].text.as_str()) => return false,
+            _ if PREPOSITIONS.contains(&s.toks[p].text()) => return false,
             _ => p += 1,
         }
     }
@@ -2482,9 +2505,31 @@ struct MatchCtx<'s> {
     verb_start: usize,
     /// Index in `live` just after the verb.
     verb_end: usize,
+    /// The part of the clause patterns may use: after the last barrier before the
+    /// verb, up to the first barrier after it (live indices, end exclusive).
+    lo: usize,
+    hi: usize,
 }
 
-impl MatchCtx<'_> {
+impl<'s> MatchCtx<'s> {
+    fn new(s: &'s Sentence, live: &'s [usize], verb_start: usize, verb_end: usize) -> Self {
+        let mut ctx = MatchCtx {
+            s,
+            live,
+            verb_start,
+            verb_end,
+            lo: 0,
+            hi: live.len(),
+        };
+        if let Some(li) = (0..verb_start).rev().find(|&li| ctx.barrier(li)) {
+            ctx.lo = li + 1;
+        }
+        if let Some(li) = (verb_end..live.len()).find(|&li| ctx.barrier(li)) {
+            ctx.hi = li;
+        }
+        ctx
+    }
+
     fn barrier(&self, li: usize) -> bool {
         let p = self.live[li];
         self.s.tags[p] == Tag::Comma && !self.s.bound_comma[p]
@@ -2503,20 +2548,7 @@ impl MatchCtx<'_> {
     }
 
     fn match_pattern(&self, pat: &Pattern, d: &Dictionaries) -> Option<Binding> {
-        // Lower part: from the clause start (after the last barrier) to the verb.
-        let mut lo = 0;
-        for li in 0..self.verb_start {
-            if self.barrier(li) {
-                lo = li + 1;
-            }
-        }
-        let mut hi = self.live.len();
-        for li in self.verb_end..self.live.len() {
-            if self.barrier(li) {
-                hi = li;
-                break;
-            }
-        }
+        let (lo, hi) = (self.lo, self.hi);
         // Every literal word must occur on its side of the verb.
         for (w, upper) in &pat.required {
             let (a, z) = if *upper {

@@ -94,23 +94,46 @@ pub struct Token {
 /// is skipped.
 pub fn tokenize(text: &str) -> Vec<Token> {
     let mut out: Vec<Token> = Vec::with_capacity(text.len() / 5 + 1);
+    for_each_token(text, |word, cap, start, end| {
+        out.push(Token {
+            text: word.to_string(),
+            cap,
+            start,
+            end,
+        })
+    });
+    out
+}
+
+/// The tokens of [`tokenize`], handed to `emit` as (text, capitalised, start, end)
+/// without allocating a string for each.
+pub fn for_each_token(text: &str, mut emit: impl FnMut(&str, bool, usize, usize)) {
     let bytes = text.as_bytes();
     let mut cur = String::with_capacity(64);
     let mut cur_start = 0usize;
     let mut cur_cap = false;
     let mut prev: Option<char> = None;
-    let flush = |cur: &mut String, start: usize, end: usize, cap: bool, out: &mut Vec<Token>| {
-        if !cur.is_empty() {
-            // One exact-size allocation per token; `cur` keeps its capacity.
-            out.push(Token {
-                text: String::from(cur.as_str()),
-                cap,
-                start,
-                end,
-            });
-            cur.clear();
+    // Quotes around a word are not part of it; a lone quote or period is no word.
+    let mut emit_word = |w: &str, cap: bool, start: usize, end: usize| {
+        let mut w = w;
+        if w.len() > 1 && w.starts_with('\'') {
+            w = &w[1..];
+        }
+        if w.len() > 1 && w.ends_with('\'') && !w.ends_with("S'") {
+            w = &w[..w.len() - 1];
+        }
+        if !w.is_empty() && w != "'" && w != "." {
+            emit(w, cap, start, end);
         }
     };
+    macro_rules! flush {
+        ($start:expr, $end:expr) => {
+            if !cur.is_empty() {
+                emit_word(&cur, cur_cap, $start, $end);
+                cur.clear();
+            }
+        };
+    }
     // News text is almost all ASCII: bytes below 0x80 are read directly, and only
     // other characters are decoded and folded.
     let char_at = |j: usize| -> Option<char> {
@@ -141,7 +164,7 @@ pub fn tokenize(text: &str) -> Vec<Token> {
             continue;
         }
         if c == '/' && bytes.get(i) == Some(&b'*') {
-            flush(&mut cur, cur_start, at, cur_cap, &mut out);
+            flush!(cur_start, at);
             match text[at + 2..].find("*/") {
                 Some(j) => i = at + 2 + j + 2,
                 None => break,
@@ -155,7 +178,7 @@ pub fn tokenize(text: &str) -> Vec<Token> {
             c => c.is_whitespace(),
         };
         if sep {
-            flush(&mut cur, cur_start, at, cur_cap, &mut out);
+            flush!(cur_start, at);
             prev = Some(c);
             continue;
         }
@@ -166,12 +189,12 @@ pub fn tokenize(text: &str) -> Vec<Token> {
                 n.is_whitespace() || n == '"' || n == '\u{201D}' || n == '\'' || n == ')'
             });
             if (after_lower && at_end) || cur.is_empty() {
-                flush(&mut cur, cur_start, at, cur_cap, &mut out);
+                flush!(cur_start, at);
                 prev = Some(c);
                 continue;
             }
             if at_end && prev.is_some_and(|p| !p.is_alphabetic()) {
-                flush(&mut cur, cur_start, at, cur_cap, &mut out);
+                flush!(cur_start, at);
                 prev = Some(c);
                 continue;
             }
@@ -185,14 +208,9 @@ pub fn tokenize(text: &str) -> Vec<Token> {
             }
         }
         if c == ',' || c == ';' || c == '"' || c == '\u{201C}' || c == '\u{201D}' {
-            flush(&mut cur, cur_start, at, cur_cap, &mut out);
-            let t = if c == ';' || c == ',' { "," } else { "\"" };
-            out.push(Token {
-                text: t.into(),
-                cap: false,
-                start: at,
-                end: at + len,
-            });
+            flush!(cur_start, at);
+            let mark = if c == ';' || c == ',' { "," } else { "\"" };
+            emit_word(mark, false, at, at + len);
             prev = Some(c);
             continue;
         }
@@ -208,19 +226,8 @@ pub fn tokenize(text: &str) -> Vec<Token> {
         }
         prev = Some(c);
     }
-    flush(&mut cur, cur_start, text.len(), cur_cap, &mut out);
-    for t in &mut out {
-        if t.text.len() > 1 && t.text.starts_with('\'') {
-            t.text.remove(0);
-        }
-        if t.text.len() > 1 && t.text.ends_with('\'') && !t.text.ends_with("S'") {
-            t.text.pop();
-        }
-    }
-    out.retain(|t| !t.text.is_empty() && t.text != "'" && t.text != ".");
-    out
+    flush!(cur_start, text.len());
 }
-
 
 /// True when the text has letters and none of them is lower case (old wire copy):
 /// capitalisation then says nothing about nouns.
