@@ -100,48 +100,124 @@ const MONTHS: &[&str] = &[
 /// (the last Monday on or before the story date), "on July 5", "yesterday". Vaguer
 /// phrases ("last week") leave the story date.
 pub fn anchored_date(sentence: &str, story: Date) -> Date {
-    // Runs on every sentence: compares in place, allocates nothing.
-    let mut words = sentence
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty());
-    while let Some(w) = words.next() {
-        if w.eq_ignore_ascii_case("YESTERDAY") {
-            return story.add_days(-1);
-        }
-        if !w.eq_ignore_ascii_case("ON") {
+    // Runs on every sentence, so it looks only where the two trigger words can be: a
+    // vectorised search finds each Y and each N, and only those places are examined.
+    // The first trigger in the text wins: a YESTERDAY, or an ON that a date follows.
+    let bytes = sentence.as_bytes();
+    let words = AlnumWords {
+        text: sentence,
+        at: 0,
+    };
+    let whole = |from: usize, to: usize| {
+        let before = from == 0
+            || match bytes[from - 1] {
+                b if b < 0x80 => !b.is_ascii_alphanumeric(),
+                _ => !sentence[..from]
+                    .chars()
+                    .next_back()
+                    .is_some_and(char::is_alphanumeric),
+            };
+        before && (to >= bytes.len() || !words.word_char(to).0)
+    };
+    let yesterday = memchr::memchr2_iter(b'y', b'Y', bytes)
+        .find(|&k| {
+            bytes.len() >= k + 9 && bytes[k..k + 9].eq_ignore_ascii_case(b"YESTERDAY") && whole(k, k + 9)
+        })
+        .unwrap_or(bytes.len());
+    for k in memchr::memchr2_iter(b'n', b'N', &bytes[..yesterday]) {
+        if k == 0 || !matches!(bytes[k - 1], b'o' | b'O') || !whole(k - 1, k + 1) {
             continue;
         }
-        let mut ahead = words.clone();
-        let Some(next) = ahead.next() else {
-            continue;
+        let mut ahead = AlnumWords {
+            text: sentence,
+            at: k + 1,
         };
-        if let Some(wd) = WEEKDAYS.iter().position(|d| d.eq_ignore_ascii_case(next)) {
-            let back = (story.weekday() as i32 - wd as i32).rem_euclid(7);
-            return story.add_days(-back);
-        }
-        let nb = next.as_bytes();
-        let month = MONTHS.iter().position(|m| {
-            nb.len() >= 3
-                && nb[..3].eq_ignore_ascii_case(m.as_bytes())
-                && (nb.len() == 3 || nb.len() == 4 || {
-                    let full = month_name(m).as_bytes();
-                    nb.len() >= full.len() && nb[..full.len()].eq_ignore_ascii_case(full)
-                })
-        });
-        if let (Some(m), Some(day)) = (month, ahead.next().and_then(|d| d.parse::<u32>().ok())) {
-            let (y, _, _) = story.ymd();
-            if let Some(d) = Date::from_ymd(y, m as u32 + 1, day) {
-                // A date well after the story date refers to the previous year.
-                if d > story.add_days(7) {
-                    if let Some(prev) = Date::from_ymd(y - 1, m as u32 + 1, day) {
-                        return prev;
-                    }
-                }
-                return d;
-            }
+        if let Some(d) = date_after_on(&mut ahead, story) {
+            return d;
         }
     }
+    if yesterday < bytes.len() {
+        return story.add_days(-1);
+    }
     story
+}
+
+/// The date that the words after an ON name ("Monday", "July 5"), if they name one.
+fn date_after_on(ahead: &mut AlnumWords, story: Date) -> Option<Date> {
+    let next = ahead.next()?;
+    if let Some(wd) = WEEKDAYS.iter().position(|d| d.eq_ignore_ascii_case(next)) {
+        let back = (story.weekday() as i32 - wd as i32).rem_euclid(7);
+        return Some(story.add_days(-back));
+    }
+    let nb = next.as_bytes();
+    let month = MONTHS.iter().position(|m| {
+        nb.len() >= 3
+            && nb[..3].eq_ignore_ascii_case(m.as_bytes())
+            && (nb.len() == 3 || nb.len() == 4 || {
+                let full = month_name(m).as_bytes();
+                nb.len() >= full.len() && nb[..full.len()].eq_ignore_ascii_case(full)
+            })
+    })?;
+    let day = ahead.next().and_then(|d| d.parse::<u32>().ok())?;
+    let (y, _, _) = story.ymd();
+    let d = Date::from_ymd(y, month as u32 + 1, day)?;
+    // A date well after the story date refers to the previous year.
+    if d > story.add_days(7) {
+        if let Some(prev) = Date::from_ymd(y - 1, month as u32 + 1, day) {
+            return Some(prev);
+        }
+    }
+    Some(d)
+}
+
+/// The maximal runs of letters and digits of a text (what `split` on
+/// non-alphanumeric characters yields, without the empty pieces), read byte by byte
+/// where the text is ASCII.
+#[derive(Clone)]
+struct AlnumWords<'a> {
+    text: &'a str,
+    at: usize,
+}
+
+impl AlnumWords<'_> {
+    /// Whether the character at byte `i` is a letter or digit, and its length.
+    #[inline(always)]
+    fn word_char(&self, i: usize) -> (bool, usize) {
+        let b = self.text.as_bytes()[i];
+        if b < 0x80 {
+            (b.is_ascii_alphanumeric(), 1)
+        } else {
+            let c = self.text[i..].chars().next().unwrap_or(' ');
+            (c.is_alphanumeric(), c.len_utf8())
+        }
+    }
+}
+
+impl<'a> Iterator for AlnumWords<'a> {
+    type Item = &'a str;
+    #[inline]
+    fn next(&mut self) -> Option<&'a str> {
+        let n = self.text.len();
+        while self.at < n {
+            let (word, len) = self.word_char(self.at);
+            if word {
+                break;
+            }
+            self.at += len;
+        }
+        if self.at >= n {
+            return None;
+        }
+        let start = self.at;
+        while self.at < n {
+            let (word, len) = self.word_char(self.at);
+            if !word {
+                break;
+            }
+            self.at += len;
+        }
+        Some(&self.text[start..self.at])
+    }
 }
 
 fn month_name(abbr: &str) -> &'static str {
@@ -331,6 +407,76 @@ impl From<Record> for Work {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Anchoring as first written, word by word: the fast search must agree.
+    fn reference_anchored_date(sentence: &str, story: Date) -> Date {
+        // Runs on every sentence: compares in place, allocates nothing.
+        let mut words = AlnumWords {
+            text: sentence,
+            at: 0,
+        };
+        while let Some(w) = words.next() {
+            if w.eq_ignore_ascii_case("YESTERDAY") {
+                return story.add_days(-1);
+            }
+            if !w.eq_ignore_ascii_case("ON") {
+                continue;
+            }
+            let mut ahead = words.clone();
+            let Some(next) = ahead.next() else {
+                continue;
+            };
+            if let Some(wd) = WEEKDAYS.iter().position(|d| d.eq_ignore_ascii_case(next)) {
+                let back = (story.weekday() as i32 - wd as i32).rem_euclid(7);
+                return story.add_days(-back);
+            }
+            let nb = next.as_bytes();
+            let month = MONTHS.iter().position(|m| {
+                nb.len() >= 3
+                    && nb[..3].eq_ignore_ascii_case(m.as_bytes())
+                    && (nb.len() == 3 || nb.len() == 4 || {
+                        let full = month_name(m).as_bytes();
+                        nb.len() >= full.len() && nb[..full.len()].eq_ignore_ascii_case(full)
+                    })
+            });
+            if let (Some(m), Some(day)) = (month, ahead.next().and_then(|d| d.parse::<u32>().ok())) {
+                let (y, _, _) = story.ymd();
+                if let Some(d) = Date::from_ymd(y, m as u32 + 1, day) {
+                    // A date well after the story date refers to the previous year.
+                    if d > story.add_days(7) {
+                        if let Some(prev) = Date::from_ymd(y - 1, m as u32 + 1, day) {
+                            return prev;
+                        }
+                    }
+                    return d;
+                }
+            }
+        }
+        story
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn anchoring_agrees_with_the_word_by_word_reading(
+            text in proptest::string::string_regex(
+                "((on|On|ON|oN|yesterday|Yesterday|YESTERDAY|Monday|friday|July|Dec\\.|march|5|31|12|x|ön|é|\u{2014}|,| |\\.)){0,12}"
+            ).unwrap(),
+            day in 0i32..3000,
+        ) {
+            let story = Date::parse_any("2018-01-01").unwrap().add_days(day);
+            proptest::prop_assert_eq!(anchored_date(&text, story), reference_anchored_date(&text, story));
+        }
+
+        #[test]
+        fn alnum_words_are_the_nonempty_pieces_of_split(text in "\\PC{0,60}") {
+            let fast: Vec<&str> = AlnumWords { text: &text, at: 0 }.collect();
+            let slow: Vec<&str> = text
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .collect();
+            proptest::prop_assert_eq!(fast, slow);
+        }
+    }
 
     #[test]
     fn anchoring() {

@@ -2683,6 +2683,9 @@ impl<'s> MatchCtx<'s> {
             Link::Gap => pos..limit,
         };
         for c in candidates {
+            if !self.can_start(&item.elem, c, d) {
+                continue;
+            }
             let saved = *b;
             let ends = self.match_elem(&item.elem, c, limit, b, d);
             for &end in ends.as_slice() {
@@ -2700,6 +2703,19 @@ impl<'s> MatchCtx<'s> {
     fn match_branches(
         &self,
         branches: &[Vec<Item>],
+        at: usize,
+        limit: usize,
+        b: &mut Binding,
+        d: &Dictionaries,
+        count: bool,
+    ) -> Ends {
+        self.match_branches_of(branches.iter(), at, limit, b, d, count)
+    }
+
+    /// As [`Self::match_branches`], over some of the branches.
+    fn match_branches_of<'i>(
+        &self,
+        branches: impl Iterator<Item = &'i Vec<Item>>,
         at: usize,
         limit: usize,
         b: &mut Binding,
@@ -2725,6 +2741,33 @@ impl<'s> MatchCtx<'s> {
             }
         }
         ends
+    }
+
+    /// A quick necessary condition for `elem` to match at live index `at`: most
+    /// positions of a gap fail it, and skip the full match with its backtracking state.
+    fn can_start(&self, elem: &Elem, at: usize, d: &Dictionaries) -> bool {
+        let s = self.s;
+        let p = self.live[at];
+        let unit_starts = || s.unit_at[p].is_some_and(|u| s.units[u].start == p);
+        match elem {
+            Elem::Word(w) => word_matches(w, &s.toks[p]),
+            Elem::Source | Elem::Target | Elem::Skip => unit_starts(),
+            Elem::Compound => {
+                s.unit_at[p].is_some_and(|u| s.units[u].start == p && s.units[u].compound)
+            }
+            Elem::Synset(id) => match &d.synset_first_words[*id as usize] {
+                Some(firsts) => token_ids(&s.toks[p]).any(|t| {
+                    let from = firsts.partition_point(|&(id, _)| id < t);
+                    firsts.get(from).is_some_and(|&(id, _)| id == t)
+                }),
+                None => true,
+            },
+            Elem::Alt(alts) => alts.iter().any(|branch| {
+                branch
+                    .first()
+                    .is_none_or(|it| self.can_start(&it.elem, at, d))
+            }),
+        }
     }
 
     /// Ends (exclusive live indices) at which `elem` can match starting at `at`.
@@ -2784,12 +2827,29 @@ impl<'s> MatchCtx<'s> {
                 None => Ends::default(),
             },
             Elem::Synset(id) => {
-                if let Some(firsts) = &d.synset_first_words[*id as usize] {
-                    if !token_ids(&s.toks[p]).any(|t| firsts.binary_search(&t).is_ok()) {
-                        return Ends::default();
-                    }
+                let members = &d.synsets[*id as usize];
+                let Some(firsts) = &d.synset_first_words[*id as usize] else {
+                    return self.match_branches(members, at, limit, b, d, d.count_synsets);
+                };
+                // Only the members this token can begin, in the set's order.
+                let mut picked: Vec<u32> = Vec::new();
+                for t in token_ids(&s.toks[p]) {
+                    let from = firsts.partition_point(|&(id, _)| id < t);
+                    picked.extend(firsts[from..].iter().take_while(|&&(id, _)| id == t).map(|&(_, m)| m));
                 }
-                self.match_branches(&d.synsets[*id as usize], at, limit, b, d, d.count_synsets)
+                if picked.is_empty() {
+                    return Ends::default();
+                }
+                picked.sort_unstable();
+                picked.dedup();
+                self.match_branches_of(
+                    picked.iter().map(|&m| &members[m as usize]),
+                    at,
+                    limit,
+                    b,
+                    d,
+                    d.count_synsets,
+                )
             }
             Elem::Alt(alts) => self.match_branches(alts, at, limit, b, d, true),
         }

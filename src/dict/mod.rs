@@ -230,10 +230,10 @@ pub struct Dictionaries {
     pub pattern_index: Vec<PatternIndex>,
     /// Synonym sets: each member is a sequence of pattern items.
     pub synsets: Vec<Vec<Vec<Item>>>,
-    /// For each synonym set, the sorted ids of its members' first words, or `None` when
-    /// some member does not begin with a word. A token none of whose ids is listed
-    /// cannot start any member: the coder skips the set without trying each one.
-    pub synset_first_words: Vec<Option<Box<[u32]>>>,
+    /// For each synonym set, (first word id, member index) of its members sorted, or
+    /// `None` when some member does not begin with a word. The coder tries only the
+    /// members a token can begin, and skips the set when there are none.
+    pub synset_first_words: Vec<Option<Box<[(u32, u32)]>>>,
     /// Synonym set names, parallel to `synsets`.
     pub synset_names: Vec<String>,
     /// Time-shift phrases.
@@ -734,14 +734,13 @@ impl DictBuilder {
             .iter()
             .map(|members| {
                 let mut ids = Vec::with_capacity(members.len());
-                for m in members {
+                for (k, m) in members.iter().enumerate() {
                     match m.first().map(|it| &it.elem) {
-                        Some(pattern::Elem::Word(w)) => ids.push(w.id),
+                        Some(pattern::Elem::Word(w)) => ids.push((w.id, k as u32)),
                         _ => return None,
                     }
                 }
                 ids.sort_unstable();
-                ids.dedup();
                 Some(ids.into_boxed_slice())
             })
             .collect();
