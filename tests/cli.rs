@@ -418,13 +418,20 @@ fn actors_unknown_lists_names_next_to_verbs() {
         "c.jsonl",
         "{\"id\":\"a\",\"date\":\"1933-05-02\",\"text\":\"Norway accused Grand Fenwick of spying. Grand Fenwick denied it.\"}\n{\"id\":\"b\",\"date\":\"1933-05-03\",\"text\":\"Sweden met Grand Fenwick officials.\"}\n",
     );
-    let out = with_mini(dyad().args(["actors", "unknown"]).arg(&input))
+    // A file it cannot read is named (with the reason), and the others are read.
+    let nocol = write(tmp.path(), "nocol.csv", "id,body\na,x\n");
+    let out = with_mini(dyad().args(["actors", "unknown"]).arg(&nocol).arg(&input))
         .output()
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
         text.starts_with("name,count,example\nGrand Fenwick,2,"),
         "{text}"
+    );
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.ends_with("nocol.csv:1: no column \"text\" in the header (bad-csv); file skipped\n"),
+        "{stderr}"
     );
     let out = with_mini(dyad().args(["actors", "unknown", "--stub"]).arg(&input))
         .output()
