@@ -4,7 +4,7 @@
 
 use crate::coder::{Coder, Event, Status};
 use crate::date::Date;
-use crate::io::input::{Record, Rejected, Story};
+use crate::io::input::{Origin, Record, Rejected, Story};
 use crate::text::sentences;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -376,10 +376,19 @@ pub enum Work {
     Rejected(Rejected),
 }
 
+/// A story that was not valid UTF-8: where its first invalid byte was, and its id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lossy {
+    /// File and line of the first invalid byte.
+    pub at: Origin,
+    /// The story id.
+    pub id: String,
+}
+
 /// The result of one unit of work, written in input order.
 pub enum Done {
-    /// A coded story with its story for counts.
-    Story(StoryResult, usize, bool),
+    /// A coded story, with its size in bytes and, when it was decoded lossily, where.
+    Story(StoryResult, usize, Option<Lossy>),
     /// A rejected record.
     Rejected(Rejected),
 }
@@ -389,7 +398,16 @@ pub fn code_chunk(coder: &Coder, cfg: &StoryConfig, chunk: Vec<Work>) -> Vec<Don
     chunk
         .into_par_iter()
         .map(|w| match w {
-            Work::Story(s) => Done::Story(code_story(coder, &s, cfg), s.text.len(), s.lossy),
+            Work::Story(s) => {
+                let lossy = s.lossy.map(|line| Lossy {
+                    at: Origin {
+                        file: s.origin.file.clone(),
+                        line,
+                    },
+                    id: s.id.clone(),
+                });
+                Done::Story(code_story(coder, &s, cfg), s.text.len(), lossy)
+            }
             Work::Rejected(r) => Done::Rejected(r),
         })
         .collect()

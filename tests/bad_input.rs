@@ -114,11 +114,18 @@ fn write(dir: &Path, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
 }
 
 fn read(dir: &Path, name: &str) -> String {
-    String::from_utf8(std::fs::read(dir.join(name)).unwrap()).unwrap()
+    String::from_utf8(bytes(dir, name)).unwrap()
+}
+
+fn bytes(dir: &Path, name: &str) -> Vec<u8> {
+    std::fs::read(dir.join(name)).unwrap()
 }
 
 fn lines_of(dir: &Path, name: &str) -> Vec<String> {
-    read(dir, name).lines().map(str::to_string).collect()
+    String::from_utf8_lossy(&bytes(dir, name))
+        .lines()
+        .map(str::to_string)
+        .collect()
 }
 
 fn story(id: &str, date: &str, text: &str) -> String {
@@ -128,18 +135,54 @@ fn story(id: &str, date: &str, text: &str) -> String {
     )
 }
 
-/// Checks that every rejected record reached the rejects file, verbatim, in order.
-fn assert_rejects_verbatim(run: &Run, dir: &Path, rejects: &str, input: &[String]) {
-    let got = lines_of(dir, rejects);
-    assert_eq!(got.len() as u64, run.rejected(), "{}", run.stderr);
+/// Checks that every rejected record of a line format (JSON Lines) reached the rejects
+/// file, verbatim (bytes and line end as in the input) and in order.
+fn assert_rejects_verbatim(run: &Run, dir: &Path, rejects: &str, input: &[u8]) {
+    let got = bytes(dir, rejects);
+    let lines: Vec<&[u8]> = input
+        .split_inclusive(|&b| b == b'\n')
+        .map(|l| l.strip_prefix(b"\xef\xbb\xbf").unwrap_or(l))
+        .collect();
     let mut from = 0;
-    for r in &got {
-        let at = input[from..]
+    let mut n = 0;
+    for r in got.split_inclusive(|&b| b == b'\n') {
+        let at = lines[from..]
             .iter()
-            .position(|l| l.trim_end_matches('\r').trim_start_matches('\u{feff}') == r)
-            .unwrap_or_else(|| panic!("{r:?} is not a line of the input (after line {from})"));
+            .position(|l| *l == r || [*l, b"\n"].concat() == r)
+            .unwrap_or_else(|| {
+                panic!(
+                    "{:?} is not a line of the input (after line {from})",
+                    String::from_utf8_lossy(r)
+                )
+            });
         from += at + 1;
+        n += 1;
     }
+    assert_eq!(n, run.rejected(), "{}", run.stderr);
+}
+
+/// Checks that the rejects file holds exactly `records`, in order, byte for byte (a
+/// record that ended its file without a line end is given one).
+fn assert_rejects_are(run: &Run, dir: &Path, rejects: &str, records: &[&[u8]]) {
+    assert_holds(dir, rejects, records);
+    assert_eq!(records.len() as u64, run.rejected(), "{}", run.stderr);
+}
+
+/// Checks that a file holds exactly `records`, byte for byte, each with a line end.
+fn assert_holds(dir: &Path, name: &str, records: &[&[u8]]) {
+    let mut want = Vec::new();
+    for r in records {
+        want.extend_from_slice(r);
+        if !r.ends_with(b"\n") {
+            want.push(b'\n');
+        }
+    }
+    let got = bytes(dir, name);
+    assert_eq!(
+        String::from_utf8_lossy(&got),
+        String::from_utf8_lossy(&want)
+    );
+    assert_eq!(got, want);
 }
 
 const GOOD: [&str; 4] = [
@@ -172,13 +215,17 @@ fn invalid_json_lines() {
     let run = code(d, &["c.jsonl", "-o", "e.csv", "--rejects", "r.jsonl"]);
     assert_eq!(run.code, 0);
     assert_eq!(run.counts(), [12, 2, 0, 0, 10]);
-    let input: Vec<String> = text.lines().map(str::to_string).collect();
-    assert_rejects_verbatim(&run, d, "r.jsonl", &input);
+    assert_rejects_verbatim(&run, d, "r.jsonl", text.as_bytes());
     insta::assert_snapshot!("invalid_json_skip", run.report());
 
     let run = code(d, &["c.jsonl", "-o", "e2.csv", "--on-error", "fail"]);
     assert_eq!(run.code, 2);
     assert!(!d.join("e2.csv").exists(), "no output is left behind");
+    // One message, naming the record, that says the run stops (not "skipped").
+    assert_eq!(
+        run.stderr.trim_end(),
+        "dyad: error: c.jsonl:2: EOF while parsing a string at line 1 column 53 (bad-json); stopping (--on-error fail)"
+    );
     insta::assert_snapshot!("invalid_json_fail", run.report());
 
     let run = code(d, &["c.jsonl", "-o", "e3.csv", "--strict", "-q"]);
@@ -224,8 +271,7 @@ fn missing_or_empty_fields() {
     );
     assert_eq!(run.code, 0);
     assert_eq!(run.counts(), [13, 4, 1, 0, 8]);
-    let input: Vec<String> = lines.iter().map(|s| s.to_string()).collect();
-    assert_rejects_verbatim(&run, d, "r.jsonl", &input);
+    assert_rejects_verbatim(&run, d, "r.jsonl", text.as_bytes());
     insta::assert_snapshot!(
         "missing_fields",
         format!("{}\n{}", run.report(), run.stdout)
@@ -334,10 +380,19 @@ fn xml_input_invalid_and_deeply_nested() {
     write(d, "ok.xml", XML_RECORDS);
     let run = code(d, &["ok.xml", "--rejects", "r.txt", "-o", "e.csv"]);
     assert_eq!(run.counts(), [5, 2, 0, 0, 3]);
-    assert_eq!(lines_of(d, "r.txt").len(), 3);
+    // Records are located by the line of their <Sentence> tag, and written whole.
+    let lines: Vec<&str> = XML_RECORDS.split_inclusive('\n').collect();
+    assert_rejects_are(
+        &run,
+        d,
+        "r.txt",
+        &[lines[2], lines[3], lines[4]].map(str::as_bytes),
+    );
+    assert!(run.stderr.contains("dyad: ok.xml:3: no \"date\" field"));
     insta::assert_snapshot!("xml_records", run.report());
 
-    // Mismatched tags, an unclosed tag, text after the root: the file cannot be read.
+    // Mismatched tags, an unclosed tag, text after the root: the broken part is
+    // rejected with its line, and reading goes on at the next <Sentence>.
     write(
         d,
         "bad.xml",
@@ -356,6 +411,10 @@ fn xml_input_invalid_and_deeply_nested() {
     let mut reports = Vec::new();
     for f in ["bad.xml", "unclosed.xml", "attr.xml"] {
         let run = code(d, &["--input-format", "xml", f, "-o", "e.csv"]);
+        // The file is named once per message.
+        for l in run.stderr.lines() {
+            assert!(l.matches(f).count() <= 1, "{l}");
+        }
         reports.push(format!("== dyad code {f}\n{}", run.report()));
         let run = dyad_in(d, &["validate", "petrarch", f, "--dictionaries", "."]);
         reports.push(format!(
@@ -412,12 +471,27 @@ fn binary_garbage() {
     for name in ["g.jsonl", "g.csv", "g.txt", "g.xml", "g.records"] {
         write(d, name, &bytes);
         let run = code(d, &[name, "--rejects", "r.txt", "--date", "1933-05-02"]);
-        if run.stderr.contains(" stories read: ") {
-            let _ = run.counts();
-            assert_eq!(lines_of(d, "r.txt").len() as u64, run.rejected());
-        }
-        if name == "g.jsonl" {
-            assert_eq!(run.counts(), [non_blank, 0, 0, 0, non_blank]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let _ = run.counts();
+        match name {
+            "g.jsonl" => {
+                assert_eq!(run.counts(), [non_blank, 0, 0, 0, non_blank]);
+                assert_rejects_verbatim(&run, d, "r.txt", &bytes);
+            }
+            // Not CSV (no text column), not XML, no record header: the file is
+            // rejected as one piece, and written out as it is (XML from its first
+            // non-blank byte, TABARI from its first non-blank line).
+            "g.csv" | "g.xml" | "g.records" => {
+                assert_eq!(run.counts(), [1, 0, 0, 0, 1]);
+                let got = std::fs::read(d.join("r.txt")).unwrap();
+                let got = got.strip_suffix(b"\n").unwrap_or(&got);
+                assert!(
+                    bytes.windows(got.len()).any(|w| w == got) && got.len() > 4000,
+                    "{name}: {} bytes",
+                    got.len()
+                );
+            }
+            _ => {}
         }
         reports.push(format!("== {name}\n{}", run.report()));
     }
@@ -461,6 +535,56 @@ fn invalid_utf8_is_decoded_lossily_with_a_warning() {
         "invalid_utf8_text",
         format!("{}\n{}", run.report(), run.stdout)
     );
+
+    // The warning names the line of the first invalid byte of each story (here the
+    // second line of a TABARI record and the third of an XML record), and the story.
+    write(
+        d,
+        "u.records",
+        b"330502 r1\nNorway accused\nSweden in Malm\xf6.\n\n330502 r2\nNorway accused Sweden.\n",
+    );
+    write(
+        d,
+        "u.xml",
+        b"<Sentences>\n<Sentence date=\"19330502\" id=\"x1\">\n<Text>Norway accused\nSweden in G\xf6teborg.</Text>\n</Sentence>\n</Sentences>\n",
+    );
+    let run = code(d, &["u.records", "u.xml", "-o", "e.csv"]);
+    assert_eq!(run.counts(), [3, 3, 0, 0, 0]);
+    let warnings: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.contains("warning"))
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            "dyad: warning: u.records:3: story \"r1\" is not valid UTF-8; its invalid bytes were read as U+FFFD",
+            "dyad: warning: u.xml:4: story \"x1\" is not valid UTF-8; its invalid bytes were read as U+FFFD",
+            "dyad: warning: 2 stories were not valid UTF-8 and were decoded lossily",
+        ]
+    );
+
+    // Past 20 stories, the warning gives the count only.
+    let mut many = Vec::new();
+    for i in 0..25 {
+        many.extend_from_slice(
+            format!("{{\"id\":\"m{i}\",\"date\":\"1933-05-02\",\"text\":\"Norway accused Sweden in Malm").as_bytes(),
+        );
+        many.extend_from_slice(b"\xf6.\"}\n");
+    }
+    write(d, "many.jsonl", &many);
+    let run = code(d, &["many.jsonl", "-o", "e.csv"]);
+    assert_eq!(run.counts(), [25, 25, 0, 0, 0]);
+    let named: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.contains("is not valid UTF-8"))
+        .collect();
+    assert_eq!(named.len(), 20);
+    assert!(named[19].starts_with("dyad: warning: many.jsonl:20: story \"m19\""));
+    assert!(run.stderr.contains(
+        "dyad: warning: 25 stories were not valid UTF-8 and were decoded lossily (the first 20 are named above)"
+    ));
 }
 
 /// The same corpus in each format, for the CRLF and byte-order-mark cases.
@@ -691,6 +815,16 @@ fn dictionary_syntax_errors() {
         ("--discards", "bad.discards"),
     ] {
         let run = dyad_in(d, &["dict", "check", flag, file]);
+        if file == "bad.actors" {
+            // The unclosed <NOUN> is reported at its tag, naming the last line (23).
+            assert!(
+                run.stdout.contains(
+                    "bad.actors:22: warning: <NOUN> is not closed: no </NOUN> before the end of the file (line 23)"
+                ),
+                "{}",
+                run.stdout
+            );
+        }
         reports.push(format!(
             "== dyad dict check {flag} {file}\nexit: {}\n{}\n{}",
             run.code, run.stdout, run.stderr
@@ -903,8 +1037,8 @@ fn corrupted_corpus() -> (Vec<u8>, Vec<String>) {
 fn corrupted_corpus_accounting() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
-    let (bytes, text) = corrupted_corpus();
-    write(d, "corrupt.jsonl", &bytes);
+    let (input, _) = corrupted_corpus();
+    write(d, "corrupt.jsonl", &input);
     let run = code(
         d,
         &[
@@ -922,7 +1056,7 @@ fn corrupted_corpus_accounting() {
     // decoded lossily and coded).
     assert_eq!(run.read(), 24);
     assert_eq!(run.rejected(), 8);
-    assert_rejects_verbatim(&run, d, "r.jsonl", &text);
+    assert_rejects_verbatim(&run, d, "r.jsonl", &input);
     insta::assert_snapshot!("corrupted_skip", run.report());
     // Events written = events reported.
     let events: u64 = run
@@ -969,39 +1103,191 @@ fn corrupted_corpus_accounting() {
     );
     assert_eq!(run.code, 2);
     assert!(!d.join("f.csv").exists());
-    assert_eq!(lines_of(d, "rf.jsonl").len(), 1);
+    let second: Vec<u8> = input
+        .split_inclusive(|&b| b == b'\n')
+        .nth(1)
+        .unwrap()
+        .to_vec();
+    assert_eq!(bytes(d, "rf.jsonl"), second);
+    assert!(!run.stderr.contains("skipped"), "{}", run.stderr);
     insta::assert_snapshot!("corrupted_fail", run.report());
+}
 
-    // The same damage as CSV.
-    let mut csv = String::from("\u{feff}id,date,text\r\n");
-    for (i, g) in GOOD.iter().cycle().take(12).enumerate() {
-        let row = match i {
-            1 => "s1,1933-05-02,\"unclosed quote\n".to_string(),
-            3 => "s3,1933-05-04,\r\n".to_string(),
-            5 => "s5,1933-02-30,Norway met Sweden.\r\n".to_string(),
-            7 => "s7,1933-05-08\r\n".to_string(),
-            _ => format!("s{i},1933-05-{:02},\"{g}\"\r\n", i + 1),
-        };
-        csv.push_str(&row);
-    }
-    write(d, "corrupt.csv", &csv);
-    let run = code(d, &["corrupt.csv", "--rejects", "r.csv", "-o", "e.csv"]);
-    assert_eq!(run.code, 0);
-    assert_eq!(lines_of(d, "r.csv").len() as u64, run.rejected());
-    insta::assert_snapshot!("corrupted_csv", run.report());
+/// A corpus made of parts, each a record (or, for CSV, a record split in two by a
+/// broken quote) marked rejected or not: the bytes, and the rejected parts in order.
+fn assemble(parts: &[(&[u8], bool)]) -> (Vec<u8>, Vec<Vec<u8>>) {
+    let all = parts.iter().flat_map(|(p, _)| p.iter().copied()).collect();
+    let rejected = parts
+        .iter()
+        .filter(|(_, r)| *r)
+        .map(|(p, _)| p.to_vec())
+        .collect();
+    (all, rejected)
+}
 
-    // And as TABARI records with broken headers.
+/// Runs a corrupted corpus with `--rejects`, under skip and fail, and checks what a
+/// user would: the counts add up, the rejects file holds the rejected records byte for
+/// byte, one and two threads agree, and `--on-error fail` stops at the first.
+fn check_corrupted(d: &Path, name: &str, parts: &[(&[u8], bool)], counts: [u64; 5]) -> String {
+    let (input, rejected) = assemble(parts);
+    write(d, name, &input);
+    let run = code(d, &[name, "--rejects", "r.bin", "-o", "e.csv"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.counts(), counts, "{}", run.stderr);
+    let records: Vec<&[u8]> = rejected.iter().map(Vec::as_slice).collect();
+    assert_rejects_are(&run, d, "r.bin", &records);
+    let two = dyad_in(
+        d,
+        &[
+            "code",
+            name,
+            "-j",
+            "2",
+            "--dictionaries",
+            &mini().display().to_string(),
+            "-o",
+            "e2.csv",
+        ],
+    );
+    assert_eq!(two.counts(), run.counts());
+    assert_eq!(read(d, "e2.csv"), read(d, "e.csv"));
+    let fail = code(
+        d,
+        &[
+            name,
+            "--on-error",
+            "fail",
+            "-o",
+            "f.csv",
+            "--rejects",
+            "rf.bin",
+        ],
+    );
+    assert_eq!(fail.code, 2);
+    assert!(!d.join("f.csv").exists());
+    assert_holds(d, "rf.bin", &records[..1]);
+    assert!(!fail.stderr.contains("skipped"), "{}", fail.stderr);
+    format!("{}\n== --on-error fail\n{}", run.report(), fail.report())
+}
+
+#[test]
+fn corrupted_csv_tabari_and_xml() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    // CSV with CRLF line ends and a byte-order mark.
+    let parts: Vec<(&[u8], bool)> = vec![
+        (b"\xef\xbb\xbfid,date,text\r\n", false),
+        (b"s0,1933-05-01,\"Norway accused Sweden of massing troops.\"\r\n", false),
+        // A quote left open runs into the next line, where the next quote closes it.
+        (b"s1,1933-05-02,\"unclosed quote\r\ns2,1933-05-03,\"Swedish troops shelled Norway.\"\r\n", true),
+        (b"s3,1933-05-04,\r\n", true),
+        (b"\r\n", false),
+        (b"s5,1933-02-30,Norway met Sweden.\r\n", true),
+        (b"s6,1933-05-07,\"He said \"\"no\"\" to Sweden, then Norway accused Sweden.\"\r\n", false),
+        (b"s7,1933-05-08\r\n", true),
+        // A comma in a field that is not quoted: one field too many.
+        (b"s8,1933-05-09,Norway accused Sweden, then left\r\n", true),
+        (b"s9,1933-13-01,\"Norway accused\r\nSweden \"\"again\"\".\"\r\n", true),
+        (b"s10,1799-01-01,\"Malm\xf6 accused Sweden.\"\r\n", true),
+        (b"s11,1933-05-12,\"Norway accused Sweden in Malm\xf6.\"\r\n", false),
+        (b"s12,1933-05-13,", true),
+    ];
+    let csv = check_corrupted(d, "corrupt.csv", &parts, [11, 2, 1, 0, 8]);
+    insta::assert_snapshot!("corrupted_csv", csv);
+
+    // TABARI records: text before the first header, a bad date, empty records (one
+    // with only a comment), CRLF, invalid UTF-8, a last record without a line end.
+    let parts: Vec<(&[u8], bool)> = vec![
+        (b"Notes on this file\r\nby hand\r\n", true),
+        (b"\r\n330502 a\r\nNorway accused Sweden.\r\n", false),
+        (b"\r\n", false),
+        (b"331340 b\r\nSwedish troops shelled Norway.\r\n", true),
+        (b"\r\n", false),
+        (b"330503 c\r\n", true),
+        (b"\r\n", false),
+        (b"330504 d\r\n/* nothing but a comment */\r\n", true),
+        (b"\r\n", false),
+        (
+            b"330505 e\r\nNorway accused\r\nSweden in Malm\xf6.\r\n\r\n",
+            false,
+        ),
+        (b"330506 f\r\n", true),
+    ];
+    let tabari = check_corrupted(d, "corrupt.records", &parts, [7, 2, 0, 0, 5]);
+    insta::assert_snapshot!("corrupted_records", tabari);
+
+    // PETRARCH XML.
+    let parts: Vec<(&[u8], bool)> = vec![
+        (b"<Sentences>\r\n", false),
+        (b"<Sentence date=\"19330502\" id=\"x0\"><Text>Norway accused Sweden.</Text></Sentence>\r\n", false),
+        (b"  ", false),
+        (b"<Sentence date=\"19330230\" id=\"x1\"><Text>Norway accused Sweden.</Text></Sentence>\r\n", true),
+        (b"<Sentence date=\"19330504\" id=\"x2\">\r\n<Text>\r\n</Text>\r\n</Sentence>\r\n", true),
+        // A missing </Text>: rejected up to the next <Sentence>, which is read.
+        (b"<Sentence date=\"19330505\" id=\"x3\"><Text>Norway accused Sweden.</Sentence>\r\n", true),
+        (b"<Sentence date=\"19330506\" id=\"x4\"><Text>Swedish troops shelled Norway &amp; Sweden.</Text></Sentence>\r\n", false),
+        (b"<Sentence date=\"19330507\" id=\"x5\"><Text>Norway accused\r\nSweden in Malm\xf6.</Text></Sentence>\r\n", false),
+        (b"<Sentence date=\"19330508\" id=\"x6\"/>\r\n", true),
+        // Cut off: the last <Sentence> is not closed.
+        (b"<Sentence date=\"19330509\" id=\"x7\"><Text>Norway accused Sweden.</Text>\r\n", true),
+    ];
+    let xml = check_corrupted(d, "corrupt.xml", &parts, [8, 3, 0, 0, 5]);
+    insta::assert_snapshot!("corrupted_xml", xml);
+}
+
+/// A file that cannot be read as records (a CSV without the text column, a file that
+/// is not XML) is rejected as a whole: one message with its place, the other files are
+/// coded, and the counts add up. `--on-error fail` stops there.
+#[test]
+fn unreadable_files_are_skipped_or_stop_the_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let nocol = b"id,date,body\r\na,1933-05-02,Norway accused Sweden.\r\n";
+    write(d, "nocol.csv", nocol);
+    write(d, "notxml.xml", b"<<<< this is not XML\n");
+    write(d, "empty.csv", b"");
     write(
         d,
-        "corrupt.records",
-        format!(
-            "330502 a\n{}\n\n331340 b\n{}\n\n330503 c\n\n330504 d\n{}\n",
-            GOOD[0], GOOD[1], GOOD[3]
-        ),
+        "c.jsonl",
+        story("a", "1933-05-02", GOOD[0]) + &story("b", "1933-05-03", GOOD[1]),
     );
-    let run = code(d, &["corrupt.records", "--rejects", "r.txt"]);
-    assert_eq!(lines_of(d, "r.txt").len() as u64, run.rejected());
-    insta::assert_snapshot!("corrupted_records", run.report());
+    let args = [
+        "nocol.csv",
+        "notxml.xml",
+        "empty.csv",
+        "c.jsonl",
+        "--rejects",
+        "r.bin",
+        "-o",
+        "e.csv",
+    ];
+    let run = code(d, &args);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.counts(), [4, 2, 0, 0, 2]);
+    assert_eq!(lines_of(d, "e.csv").len(), 3);
+    assert_rejects_are(
+        &run,
+        d,
+        "r.bin",
+        &[nocol.as_slice(), b"<<<< this is not XML\n"],
+    );
+    for l in run.stderr.lines() {
+        assert!(l.matches("nocol.csv").count() <= 1, "{l}");
+    }
+    let mut report = run.report();
+
+    let mut fail = args.to_vec();
+    fail.extend(["--on-error", "fail"]);
+    let run = code(d, &fail);
+    assert_eq!(run.code, 2);
+    report.push_str(&format!("\n== --on-error fail\n{}", run.report()));
+
+    let mut strict = args.to_vec();
+    strict.push("--strict");
+    let run = code(d, &strict);
+    assert_eq!(run.code, 1);
+    assert_eq!(run.counts(), [4, 2, 0, 0, 2]);
+    insta::assert_snapshot!("unreadable_files", report);
 }
 
 #[test]

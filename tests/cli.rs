@@ -241,37 +241,133 @@ fn strict_and_fail_modes() {
     assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
 }
 
-#[test]
-fn closed_pipe_exits_quietly() {
-    let tmp = tempfile::tempdir().unwrap();
+/// A corpus big enough to fill any pipe buffer and output buffer.
+fn big_corpus(dir: &Path) -> PathBuf {
     let mut big = String::new();
     for i in 0..20000 {
         big.push_str(&format!(
             "{{\"id\":\"x{i}\",\"date\":\"1933-05-02\",\"text\":\"Norway accused Sweden.\"}}\n"
         ));
     }
-    let input = write(tmp.path(), "big.jsonl", &big);
-    let exe = assert_cmd::cargo::cargo_bin("dyad");
-    let script = format!(
-        "'{}' code '{}' --dictionaries '{}' -q | head -n 2",
-        exe.display(),
-        input.display(),
-        mini().display()
-    );
-    let out = std::process::Command::new("bash")
+    write(dir, "big.jsonl", &big)
+}
+
+/// Runs a shell command line in `dir` with `$DYAD` set to the binary and `$MINI` to the
+/// mini dictionaries.
+fn shell(dir: &Path, script: &str) -> std::process::Output {
+    std::process::Command::new("bash")
         .arg("-o")
         .arg("pipefail")
         .arg("-c")
-        .arg(&script)
+        .arg(script)
+        .current_dir(dir)
+        .env("DYAD", assert_cmd::cargo::cargo_bin("dyad"))
+        .env("MINI", mini())
         .output()
-        .unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 2);
+        .unwrap()
+}
+
+#[test]
+fn closed_pipe_exits_quietly() {
+    let tmp = tempfile::tempdir().unwrap();
+    big_corpus(tmp.path());
+    for (quiet, lines) in [("-q", 2), ("", 1)] {
+        let out = shell(
+            tmp.path(),
+            &format!("\"$DYAD\" code big.jsonl --dictionaries \"$MINI\" {quiet} | head -n {lines}"),
+        );
+        assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), lines);
+        assert!(
+            out.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success());
+    }
+}
+
+/// A full disk, a file-size limit, a closed standard output: a clear message, exit
+/// status 2, and no truncated file under the final name.
+#[test]
+fn write_errors_are_reported() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let input = big_corpus(d);
+    let full = Path::new("/dev/full");
+    if full.exists() {
+        // -o /dev/full: written in place (a device is not replaced by a file).
+        let a = with_mini(dyad().arg("code").arg(&input).args(["-o", "/dev/full"]))
+            .assert()
+            .code(2);
+        assert_eq!(
+            String::from_utf8_lossy(&a.get_output().stderr),
+            "dyad: error: cannot write /dev/full: No space left on device (os error 28)\n"
+        );
+        {
+            use std::os::unix::fs::FileTypeExt;
+            assert!(std::fs::metadata(full)
+                .unwrap()
+                .file_type()
+                .is_char_device());
+        }
+        // > /dev/full
+        let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("dyad"))
+            .arg("code")
+            .arg(&input)
+            .arg("--dictionaries")
+            .arg(mini())
+            .stdout(std::fs::OpenOptions::new().write(true).open(full).unwrap())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            "dyad: error: cannot write standard output: No space left on device (os error 28)\n"
+        );
+    }
+    // A disk that fills up under -o: here a file-size limit (with SIGXFSZ ignored, a
+    // write past it fails with EFBIG). The temporary file is removed and nothing is
+    // left under the final name.
+    std::fs::create_dir(d.join("out")).unwrap();
+    let out = shell(
+        d,
+        "trap '' XFSZ; ulimit -f 64; exec \"$DYAD\" code big.jsonl --dictionaries \"$MINI\" -o out/e.csv",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "dyad: error: cannot write out/e.csv: File too large (os error 27)\n"
+    );
+    assert_eq!(std::fs::read_dir(d.join("out")).unwrap().count(), 0);
+    // The same for the rejects file.
+    let out = shell(
+        d,
+        "trap '' XFSZ; ulimit -f 8; exec \"$DYAD\" code big.jsonl big.jsonl --input-format csv --dictionaries \"$MINI\" -o out/e.csv --rejects out/r.csv",
+    );
+    assert_eq!(out.status.code(), Some(2));
     assert!(
-        out.stderr.is_empty(),
+        String::from_utf8_lossy(&out.stderr).contains("cannot write out/r.csv: File too large"),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(out.status.success());
+    assert!(!d.join("out/e.csv").exists());
+    // A closed standard output.
+    if cfg!(target_os = "linux") {
+        let out = shell(d, "\"$DYAD\" code big.jsonl --dictionaries \"$MINI\" >&-");
+        assert_eq!(out.status.code(), Some(2));
+        assert!(
+            String::from_utf8_lossy(&out.stderr)
+                .starts_with("dyad: error: cannot write standard output: it is closed"),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // > /dev/null is not closed.
+        let out = shell(
+            d,
+            "\"$DYAD\" code big.jsonl --dictionaries \"$MINI\" -q > /dev/null",
+        );
+        assert_eq!(out.status.code(), Some(0));
+    }
 }
 
 #[test]
@@ -322,13 +418,20 @@ fn actors_unknown_lists_names_next_to_verbs() {
         "c.jsonl",
         "{\"id\":\"a\",\"date\":\"1933-05-02\",\"text\":\"Norway accused Grand Fenwick of spying. Grand Fenwick denied it.\"}\n{\"id\":\"b\",\"date\":\"1933-05-03\",\"text\":\"Sweden met Grand Fenwick officials.\"}\n",
     );
-    let out = with_mini(dyad().args(["actors", "unknown"]).arg(&input))
+    // A file it cannot read is named (with the reason), and the others are read.
+    let nocol = write(tmp.path(), "nocol.csv", "id,body\na,x\n");
+    let out = with_mini(dyad().args(["actors", "unknown"]).arg(&nocol).arg(&input))
         .output()
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
         text.starts_with("name,count,example\nGrand Fenwick,2,"),
         "{text}"
+    );
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.ends_with("nocol.csv:1: no column \"text\" in the header (bad-csv); file skipped\n"),
+        "{stderr}"
     );
     let out = with_mini(dyad().args(["actors", "unknown", "--stub"]).arg(&input))
         .output()

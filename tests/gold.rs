@@ -110,8 +110,8 @@ fn gold_standard_precision_and_recall() {
                 file: "gold.txt".into(),
                 line: 0,
             },
-            lossy: false,
-            raw: String::new(),
+            lossy: None,
+            raw: Vec::new(),
         };
         let res = code_story(&coder, &story, &cfg);
         let mut got: Vec<(String, String, String)> = res

@@ -237,7 +237,7 @@ fn rows(done: &[Done]) -> Vec<String> {
     done.iter()
         .map(|d| match d {
             Done::Story(r, bytes, lossy) => format!(
-                "{:?} {} {} {} {} {bytes} {lossy} {:?}",
+                "{:?} {} {} {} {} {bytes} {lossy:?} {:?}",
                 r.outcome,
                 r.sentences,
                 r.coded_sentences,
@@ -264,8 +264,8 @@ fn work(corpus: &[(String, Date)]) -> Vec<Work> {
                     file: "gen.jsonl".into(),
                     line: i + 1,
                 },
-                lossy: false,
-                raw: String::new(),
+                lossy: None,
+                raw: Vec::new(),
             })
         })
         .collect()

@@ -58,8 +58,8 @@ fuzz_target!(|data: &[u8]| {
             file: "f".into(),
             line: 1,
         },
-        lossy: false,
-        raw: String::new(),
+        lossy: None,
+        raw: Vec::new(),
     };
     let r = code_story(&coder, &story, &StoryConfig::default());
     assert!(r.coded_sentences <= r.sentences);

@@ -14,15 +14,29 @@ fuzz_target!(|data: &[u8]| {
             ..Default::default()
         };
         let input: Box<dyn Read + Send> = Box::new(std::io::Cursor::new(data.to_vec()));
+        // Every record is given as written: its bytes are the input's, in order.
+        let mut at = 0;
         for r in CsvReader::new(input, "f.csv".into(), opts, tab).take(100_000) {
-            match r {
-                Ok(Record::Story(s)) => {
+            let r = r.expect("reading from memory does not fail");
+            let raw = match &r {
+                Record::Story(s) => {
                     assert!(!s.text.trim().is_empty() && s.text.len() <= 64);
                     assert_eq!(s.kept.len(), 1);
+                    &s.raw
                 }
-                Ok(Record::Rejected(_)) => {}
-                Err(e) => assert!(e.to_string().starts_with("f.csv:1: "), "{e}"),
+                Record::Rejected(j) => {
+                    assert!(j.origin.line >= 1);
+                    &j.raw
+                }
+            };
+            if raw.is_empty() {
+                continue;
             }
+            let found = data[at..]
+                .windows(raw.len())
+                .position(|w| w == raw.as_slice())
+                .expect("a record's bytes are in the input, after the record before");
+            at += found + raw.len();
         }
     }
 });

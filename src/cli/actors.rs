@@ -68,8 +68,15 @@ pub fn run(cmd: ActorsCmd) -> Result<i32> {
         while records.peek().is_some() {
             chunk.clear();
             for r in records.by_ref().take(4096) {
-                if let Record::Story(s) = r? {
-                    chunk.push(s);
+                match r? {
+                    Record::Story(s) => chunk.push(s),
+                    Record::Rejected(r) => eprintln!(
+                        "dyad: {}: {} ({}); {} skipped",
+                        r.origin,
+                        r.detail,
+                        r.reason,
+                        r.extent.describe()
+                    ),
                 }
             }
             let found: Vec<(String, String)> = chunk

@@ -129,9 +129,12 @@ const CHUNK_STORIES: usize = 2048;
 const CHUNK_BYTES: usize = 8 << 20;
 
 /// A file written under a temporary name and renamed into place when complete, so an
-/// interrupted run never leaves a truncated file under the final name.
+/// interrupted or failed run never leaves a truncated file under the final name. A
+/// destination that is not a regular file (`/dev/null`, a named pipe) is written in
+/// place; a symbolic link is kept and the file it points to replaced.
 pub struct AtomicFile {
-    tmp: PathBuf,
+    /// The temporary file, when there is one.
+    tmp: Option<PathBuf>,
     dest: PathBuf,
     file: Option<std::io::BufWriter<std::fs::File>>,
 }
@@ -139,56 +142,114 @@ pub struct AtomicFile {
 impl AtomicFile {
     /// Creates the temporary file next to `dest`.
     pub fn create(dest: &Path) -> Result<AtomicFile> {
-        let dir = dest
+        let buffered = |f| Some(std::io::BufWriter::with_capacity(1 << 20, f));
+        if std::fs::metadata(dest).is_ok_and(|m| !m.is_file()) {
+            let f = std::fs::OpenOptions::new()
+                .write(true)
+                .truncate(true)
+                .open(dest)
+                .with_context(|| format!("cannot write {}", dest.display()))?;
+            return Ok(AtomicFile {
+                tmp: None,
+                dest: dest.to_path_buf(),
+                file: buffered(f),
+            });
+        }
+        let mut target = dest.to_path_buf();
+        for _ in 0..40 {
+            match std::fs::read_link(&target) {
+                Ok(link) => {
+                    let dir = target.parent().unwrap_or(Path::new("")).to_path_buf();
+                    target = dir.join(link);
+                }
+                Err(_) => break,
+            }
+        }
+        let dir = target
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
-        let name = dest
+        let name = target
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "out".into());
         let tmp = dir.join(format!(".{name}.dyad-{}.tmp", std::process::id()));
         let f = std::fs::File::create(&tmp)
-            .with_context(|| format!("cannot create {}", tmp.display()))?;
+            .with_context(|| format!("cannot create {}", dest.display()))?;
         Ok(AtomicFile {
-            tmp,
-            dest: dest.to_path_buf(),
-            file: Some(std::io::BufWriter::with_capacity(1 << 20, f)),
+            tmp: Some(tmp),
+            dest: target,
+            file: buffered(f),
         })
     }
 
     /// Flushes, syncs and renames into place.
     pub fn commit(mut self) -> Result<()> {
-        let mut f = self.file.take().unwrap();
+        let f = self.file.as_mut().expect("not committed yet");
         f.flush()
             .with_context(|| format!("cannot write {}", self.dest.display()))?;
+        let f = self.file.take().expect("not committed yet");
         let f = f
             .into_inner()
             .map_err(|e| anyhow::anyhow!("cannot write {}: {}", self.dest.display(), e.error()))?;
-        f.sync_all().ok();
-        std::fs::rename(&self.tmp, &self.dest)
-            .with_context(|| format!("cannot rename to {}", self.dest.display()))?;
+        if let Some(tmp) = self.tmp.take() {
+            let done = f
+                .sync_all()
+                .with_context(|| format!("cannot write {}", self.dest.display()))
+                .and_then(|()| {
+                    std::fs::rename(&tmp, &self.dest)
+                        .with_context(|| format!("cannot rename to {}", self.dest.display()))
+                });
+            if done.is_err() {
+                let _ = std::fs::remove_file(&tmp);
+            }
+            done?;
+        }
         Ok(())
     }
 }
 
 impl Write for AtomicFile {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.file.as_mut().unwrap().write(buf)
+        self.file.as_mut().expect("not committed").write(buf)
     }
     fn flush(&mut self) -> std::io::Result<()> {
-        self.file.as_mut().unwrap().flush()
+        self.file.as_mut().expect("not committed").flush()
     }
 }
 
 impl Drop for AtomicFile {
     fn drop(&mut self) {
-        if self.file.is_some() {
-            // Not committed: remove the partial file.
-            let _ = std::fs::remove_file(&self.tmp);
+        if let (Some(f), Some(tmp)) = (self.file.take(), &self.tmp) {
+            // Not committed: remove the partial file (without flushing it).
+            let _ = f.into_parts();
+            let _ = std::fs::remove_file(tmp);
         }
     }
 }
+
+/// Whether standard output was closed when dyad started (`dyad code ... >&-`). Rust's
+/// runtime then puts /dev/null, opened read-write, in its place, and every write would
+/// vanish without an error; a `> /dev/null` of the shell is opened write-only.
+fn stdout_was_closed() -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        let target = std::fs::read_link("/proc/self/fd/1");
+        let info = std::fs::read_to_string("/proc/self/fdinfo/1");
+        if let (Ok(target), Ok(info)) = (target, info) {
+            let flags = info
+                .lines()
+                .find_map(|l| l.strip_prefix("flags:"))
+                .and_then(|f| u32::from_str_radix(f.trim(), 8).ok());
+            // O_ACCMODE is 3, O_RDWR 2.
+            return target == Path::new("/dev/null") && flags.is_some_and(|f| f & 3 == 2);
+        }
+    }
+    false
+}
+
+/// How many stories with invalid UTF-8 are named one by one.
+const LOSSY_SHOWN: u64 = 20;
 
 /// Runs `dyad code`. Returns the exit status.
 pub fn run(args: CodeArgs) -> Result<i32> {
@@ -262,6 +323,9 @@ pub fn run(args: CodeArgs) -> Result<i32> {
     let coder = Coder::new(&dict, &opts);
 
     // Output.
+    if args.output.is_none() && stdout_was_closed() {
+        bail!("cannot write standard output: it is closed (give -o FILE, or > /dev/null to discard the events)");
+    }
     let mut atomic = match &args.output {
         Some(p) => Some(AtomicFile::create(p)?),
         None => None,
@@ -273,6 +337,11 @@ pub fn run(args: CodeArgs) -> Result<i32> {
             std::io::stdout().lock(),
         )),
     };
+    let out_name = match &args.output {
+        Some(p) => p.display().to_string(),
+        None => "standard output".to_string(),
+    };
+    let out_err = || format!("cannot write {out_name}");
     let mut writer = EventWriter::new(
         sink,
         args.output_format,
@@ -281,7 +350,7 @@ pub fn run(args: CodeArgs) -> Result<i32> {
         args.keep_fields.clone(),
     );
     if !args.no_header {
-        writer.header()?;
+        writer.header().with_context(out_err)?;
     }
     let mut rejects = match &args.rejects {
         Some(p) => Some(std::io::BufWriter::new(
@@ -300,7 +369,6 @@ pub fn run(args: CodeArgs) -> Result<i32> {
 
     let mut summary = Summary::default();
     let mut seen: HashSet<(Date, String, String, String)> = HashSet::new();
-    let mut reject_lines: Vec<String> = Vec::new();
     let mut failed: Option<String> = None;
 
     // Reading runs on its own thread, a few chunks ahead of coding.
@@ -361,20 +429,22 @@ pub fn run(args: CodeArgs) -> Result<i32> {
                 match d {
                     Done::Rejected(r) => {
                         *summary.rejected.entry(r.reason.to_string()).or_default() += 1;
-                        if !args.quiet {
-                            eprintln!(
-                                "dyad: {}: {} ({}); record skipped",
-                                r.origin, r.detail, r.reason
-                            );
+                        if let (Some(w), Some(p)) = (rejects.as_mut(), &args.rejects) {
+                            // Verbatim, with a line end if the input had none.
+                            w.write_all(&r.raw)
+                                .and_then(|()| match r.raw.last() {
+                                    Some(b'\n') => Ok(()),
+                                    _ => w.write_all(b"\n"),
+                                })
+                                .with_context(|| format!("cannot write {}", p.display()))?;
                         }
-                        if let Some(w) = rejects.as_mut() {
-                            writeln!(w, "{}", r.raw)?;
-                        } else {
-                            reject_lines.clear();
-                        }
+                        let what = format!("{}: {} ({})", r.origin, r.detail, r.reason);
                         if args.on_error == OnError::Fail {
-                            failed = Some(format!("{}: {} ({})", r.origin, r.detail, r.reason));
+                            failed = Some(format!("{what}; stopping (--on-error fail)"));
                             break;
+                        }
+                        if !args.quiet {
+                            eprintln!("dyad: {what}; {} skipped", r.extent.describe());
                         }
                     }
                     Done::Story(res, bytes, lossy) => {
@@ -382,8 +452,14 @@ pub fn run(args: CodeArgs) -> Result<i32> {
                         summary.sentences += res.sentences as u64;
                         summary.skipped_sentences += res.skipped_sentences as u64;
                         summary.truncated_sentences += res.truncated_sentences as u64;
-                        if lossy {
+                        if let Some(l) = lossy {
                             summary.lossy += 1;
+                            if summary.lossy <= LOSSY_SHOWN && !args.quiet {
+                                eprintln!(
+                                    "dyad: warning: {}: story {:?} is not valid UTF-8; its invalid bytes were read as U+FFFD",
+                                    l.at, l.id
+                                );
+                            }
                         }
                         let mut wrote = false;
                         for row in &res.rows {
@@ -399,7 +475,7 @@ pub fn run(args: CodeArgs) -> Result<i32> {
                                     continue;
                                 }
                             }
-                            writer.write(row)?;
+                            writer.write(row).with_context(out_err)?;
                             summary.events += 1;
                             wrote = true;
                         }
@@ -429,16 +505,23 @@ pub fn run(args: CodeArgs) -> Result<i32> {
     if let Some(pb) = progress {
         pb.finish_and_clear();
     }
+    let flush_rejects = |rejects: Option<std::io::BufWriter<std::fs::File>>| -> Result<()> {
+        if let (Some(mut w), Some(p)) = (rejects, &args.rejects) {
+            w.flush()
+                .with_context(|| format!("cannot write {}", p.display()))?;
+        }
+        Ok(())
+    };
     if let Some(e) = failed {
+        flush_rejects(rejects)?;
         bail!("{e}");
     }
-    let sink = writer.finish()?;
+    // The rejects first: if they cannot be written, no output file is left either.
+    flush_rejects(rejects)?;
+    let sink = writer.finish().with_context(out_err)?;
     drop(sink);
     if let Some(a) = atomic {
         a.commit()?;
-    }
-    if let Some(mut w) = rejects {
-        w.flush()?;
     }
     if summary.truncated_sentences > 0 && !args.quiet {
         eprintln!(
@@ -448,8 +531,13 @@ pub fn run(args: CodeArgs) -> Result<i32> {
     }
     if summary.lossy > 0 && !args.quiet {
         eprintln!(
-            "dyad: warning: {} stories were not valid UTF-8 and were decoded lossily",
-            summary.lossy
+            "dyad: warning: {} stories were not valid UTF-8 and were decoded lossily{}",
+            summary.lossy,
+            if summary.lossy > LOSSY_SHOWN {
+                format!(" (the first {LOSSY_SHOWN} are named above)")
+            } else {
+                String::new()
+            }
         );
     }
     if !args.quiet {

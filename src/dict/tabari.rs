@@ -46,6 +46,9 @@ pub fn read_actors(b: &mut DictBuilder, file: &str, text: &str) {
     let file: Arc<str> = file.into();
     let mut group: Option<ActorGroup> = None;
     let mut section: Option<&'static str> = None;
+    // The line of the open <NOUN> or <ADJECTIVE> tag, and the last line read.
+    let mut section_line = 0u32;
+    let mut last_line = 0u32;
     let mut count = 0usize;
     for (n, raw) in numbered_lines(text) {
         let loc = Loc {
@@ -53,7 +56,11 @@ pub fn read_actors(b: &mut DictBuilder, file: &str, text: &str) {
             line: n,
         };
         if raw.trim_start().starts_with("~FINISH") || raw.trim_start().starts_with("~~FINISH") {
+            last_line = n;
             break;
+        }
+        if !raw.trim().is_empty() {
+            last_line = n;
         }
         if is_comment_line(raw) {
             continue;
@@ -68,11 +75,13 @@ pub fn read_actors(b: &mut DictBuilder, file: &str, text: &str) {
             "<NOUN>" | "<NOUNS>" => {
                 finish_actor_group(b, group.take(), &mut count);
                 section = Some("noun");
+                section_line = n;
                 continue;
             }
             "<ADJECTIVE>" | "<ADJECTIVES>" => {
                 finish_actor_group(b, group.take(), &mut count);
                 section = Some("adj");
+                section_line = n;
                 continue;
             }
             "</NOUN>" | "</NOUNS>" | "</ADJECTIVE>" | "</ADJECTIVES>" => {
@@ -132,15 +141,20 @@ pub fn read_actors(b: &mut DictBuilder, file: &str, text: &str) {
             Err(e) => b.diag(&loc, Severity::Error, e),
         }
     }
-    if section.is_some() {
+    if let Some(kind) = section {
+        // Reported at the tag that opened the section, naming the last line read
+        // (the end of the file, or ~FINISH).
         let loc = Loc {
             file: file.clone(),
-            line: numbered_lines(text).count() as u32,
+            line: section_line,
         };
+        let tag = if kind == "noun" { "NOUN" } else { "ADJECTIVE" };
         b.diag(
             &loc,
             Severity::Warning,
-            "missing </NOUN> or </ADJECTIVE> terminator",
+            format!(
+                "<{tag}> is not closed: no </{tag}> before the end of the file (line {last_line})"
+            ),
         );
     }
     finish_actor_group(b, group.take(), &mut count);
@@ -598,6 +612,25 @@ mod tests {
         assert_eq!(strip_comment("ENT [###] ; x"), "ENT [###] ");
         assert_eq!(strip_comment("PUTIN_  # note"), "PUTIN_  ");
         assert_eq!(strip_comment("A [###]# note"), "A [###]");
+    }
+
+    #[test]
+    fn unclosed_noun_section_is_reported_at_its_tag() {
+        for (text, want) in [
+            // A final line end does not count as a line of its own.
+            ("A_ [NOR]\n<NOUN>\nBOAT\nSHIP\n", "t.actors:2: warning: <NOUN> is not closed: no </NOUN> before the end of the file (line 4)"),
+            ("<ADJECTIVE>\r\nBIG\r\n\r\n", "t.actors:1: warning: <ADJECTIVE> is not closed: no </ADJECTIVE> before the end of the file (line 2)"),
+            ("<NOUN>\nBOAT\n~FINISH\nX [Y]\n", "t.actors:1: warning: <NOUN> is not closed: no </NOUN> before the end of the file (line 3)"),
+        ] {
+            let mut b = DictBuilder::new();
+            read_actors(&mut b, "t.actors", text);
+            let d = b.build();
+            let diags: Vec<String> = d.diagnostics.iter().map(|e| e.to_string()).collect();
+            assert!(diags.iter().any(|e| e.starts_with(want)), "{diags:?}");
+        }
+        let mut b = DictBuilder::new();
+        read_actors(&mut b, "t.actors", "<NOUN>\nBOAT\n</NOUN>\n");
+        assert!(b.build().diagnostics.is_empty());
     }
 
     #[test]

@@ -6,6 +6,7 @@ use crate::date::Date;
 use std::fmt;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 /// Input formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -73,10 +74,33 @@ pub struct Story {
     pub kept: Vec<String>,
     /// Where it came from.
     pub origin: Origin,
-    /// The text was not valid UTF-8 and was decoded lossily.
-    pub lossy: bool,
-    /// The record as read, for the rejects file.
-    pub raw: String,
+    /// The record was not valid UTF-8 and was decoded lossily: the line of its first
+    /// invalid byte.
+    pub lossy: Option<usize>,
+    /// The record as read (its bytes in the input, line end included).
+    pub raw: Vec<u8>,
+}
+
+/// What a rejection skips.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Extent {
+    /// One record.
+    Record,
+    /// A whole file, which could not be read as records at all.
+    File,
+    /// The rest of a file, from where it could no longer be read.
+    RestOfFile,
+}
+
+impl Extent {
+    /// `record`, `file` or `rest of file`, for messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Extent::Record => "record",
+            Extent::File => "file",
+            Extent::RestOfFile => "rest of file",
+        }
+    }
 }
 
 /// A record that could not be turned into a story.
@@ -88,8 +112,11 @@ pub struct Rejected {
     pub reason: &'static str,
     /// Details for the message.
     pub detail: String,
-    /// The record verbatim.
-    pub raw: String,
+    /// The record verbatim: its bytes in the input, line end included (a byte-order
+    /// mark at the start of a file is not part of a record).
+    pub raw: Vec<u8>,
+    /// A record, or what is left of a file that cannot be read.
+    pub extent: Extent,
 }
 
 /// What a reader yields.
@@ -203,12 +230,79 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
-fn decode_line(bytes: &[u8]) -> (String, bool) {
+/// The bytes without their line end (`\n` or `\r\n`).
+fn trim_line_end(bytes: &[u8]) -> &[u8] {
     let bytes = bytes.strip_suffix(b"\n").unwrap_or(bytes);
-    let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
-    match std::str::from_utf8(bytes) {
-        Ok(s) => (s.to_string(), false),
-        Err(_) => (String::from_utf8_lossy(bytes).into_owned(), true),
+    bytes.strip_suffix(b"\r").unwrap_or(bytes)
+}
+
+/// Decodes UTF-8, replacing invalid bytes by U+FFFD.
+fn decode(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+const BOM: &[u8] = b"\xef\xbb\xbf";
+
+/// For bytes that start at line `line` of a file: the line of the first byte that is
+/// not valid UTF-8, if any.
+pub fn invalid_utf8_line(bytes: &[u8], line: usize) -> Option<usize> {
+    std::str::from_utf8(bytes).err().map(|e| {
+        line + bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+    })
+}
+
+fn is_blank(bytes: &[u8]) -> bool {
+    bytes.iter().all(u8::is_ascii_whitespace)
+}
+
+/// Line starts of a text, to turn byte offsets into line numbers.
+struct LineIndex {
+    starts: Vec<usize>,
+    len: usize,
+}
+
+impl LineIndex {
+    fn new(bytes: &[u8]) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(
+            bytes
+                .iter()
+                .enumerate()
+                .filter(|&(i, &b)| b == b'\n' && i + 1 < bytes.len())
+                .map(|(i, _)| i + 1),
+        );
+        if bytes.is_empty() {
+            starts.clear();
+        }
+        LineIndex {
+            starts,
+            len: bytes.len(),
+        }
+    }
+
+    /// Number of lines (a final line end does not start a line).
+    fn lines(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// The one-based line holding byte `pos`.
+    fn line_of(&self, pos: usize) -> usize {
+        self.starts.partition_point(|&s| s <= pos).max(1)
+    }
+
+    /// Byte range of line `n` (one-based), line end included.
+    fn range(&self, n: usize) -> std::ops::Range<usize> {
+        self.starts[n - 1]..self.starts.get(n).copied().unwrap_or(self.len)
+    }
+
+    /// The first and last lines in `from..to` that are not blank.
+    fn content(&self, bytes: &[u8], from: usize, to: usize) -> Option<(usize, usize)> {
+        let mut lines = (from..to).filter(|&n| !is_blank(&bytes[self.range(n)]));
+        let first = lines.next()?;
+        Some((first, lines.next_back().unwrap_or(first)))
     }
 }
 
@@ -252,55 +346,87 @@ fn make_story(
     text: Option<String>,
     kept: Vec<String>,
     origin: Origin,
-    raw: String,
-    lossy: bool,
+    raw: Vec<u8>,
+    lossy: Option<usize>,
     opts: &ReadOptions,
 ) -> Record {
-    let reject = |reason: &'static str, detail: String| {
-        Record::Rejected(Rejected {
-            origin: origin.clone(),
-            reason,
-            detail,
-            raw: raw.clone(),
-        })
+    let checked = match text {
+        Some(t) => check_text(&t, opts)
+            .and_then(|()| parse_date(date.as_deref(), opts))
+            .map(|d| (d, t)),
+        None => Err(no_text(opts)),
     };
-    let Some(text) = text.filter(|t| !t.trim().is_empty()) else {
-        return reject(
-            "no-text",
-            format!("no {:?} field or it is empty", opts.text_field),
-        );
-    };
+    match checked {
+        Ok((date, text)) => story(id, date, text, kept, origin, raw, lossy),
+        Err((reason, detail)) => reject(origin, reason, detail, raw),
+    }
+}
+
+fn reject(origin: Origin, reason: &'static str, detail: String, raw: Vec<u8>) -> Record {
+    Record::Rejected(Rejected {
+        origin,
+        reason,
+        detail,
+        raw,
+        extent: Extent::Record,
+    })
+}
+
+/// Checks the text of a story: not blank, within the size limit.
+fn check_text(text: &str, opts: &ReadOptions) -> Result<(), (&'static str, String)> {
+    if text.trim().is_empty() {
+        return Err(no_text(opts));
+    }
     if text.len() > opts.max_story_bytes {
-        return reject(
+        return Err((
             "too-long",
             format!(
                 "story of {} bytes exceeds --max-story-bytes {}",
                 text.len(),
                 opts.max_story_bytes
             ),
-        );
+        ));
     }
-    let date = match date.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+    Ok(())
+}
+
+fn no_text(opts: &ReadOptions) -> (&'static str, String) {
+    (
+        "no-text",
+        format!("no {:?} field or it is empty", opts.text_field),
+    )
+}
+
+/// Reads a story date, or takes `--date` when there is none.
+fn parse_date(date: Option<&str>, opts: &ReadOptions) -> Result<Date, (&'static str, String)> {
+    match date.map(str::trim).filter(|d| !d.is_empty()) {
         Some(d) => match Date::parse_any(d) {
-            Some(d) if (1800..=2200).contains(&d.ymd().0) => d,
-            Some(_) => return reject("bad-date", format!("date {d:?} is out of range")),
-            None => {
-                return reject(
-                    "bad-date",
-                    format!("date {d:?} is not ISO 8601, YYYYMMDD or YYMMDD"),
-                )
-            }
+            Some(d) if (1800..=2200).contains(&d.ymd().0) => Ok(d),
+            Some(_) => Err(("bad-date", format!("date {d:?} is out of range"))),
+            None => Err((
+                "bad-date",
+                format!("date {d:?} is not ISO 8601, YYYYMMDD or YYMMDD"),
+            )),
         },
-        None => match opts.default_date {
-            Some(d) => d,
-            None => {
-                return reject(
-                    "no-date",
-                    format!("no {:?} field and no --date", opts.date_field),
-                )
-            }
-        },
-    };
+        None => opts.default_date.ok_or_else(|| {
+            (
+                "no-date",
+                format!("no {:?} field and no --date", opts.date_field),
+            )
+        }),
+    }
+}
+
+/// A story of checked fields; the id defaults to `file:line`.
+fn story(
+    id: Option<String>,
+    date: Date,
+    text: String,
+    kept: Vec<String>,
+    origin: Origin,
+    raw: Vec<u8>,
+    lossy: Option<usize>,
+) -> Record {
     let id = id
         .filter(|i| !i.trim().is_empty())
         .unwrap_or_else(|| format!("{}:{}", origin.file, origin.line));
@@ -348,33 +474,28 @@ impl Iterator for JsonlReader {
                 Err(e) => return Some(Err(e)),
             }
             self.line += 1;
-            let (line, lossy) = decode_line(&self.buf);
-            let line = line.strip_prefix('\u{feff}').unwrap_or(&line).to_string();
+            let raw = self.buf.strip_prefix(BOM).unwrap_or(&self.buf);
+            let line = decode(trim_line_end(raw));
             if line.trim().is_empty() {
                 continue;
             }
+            let lossy = invalid_utf8_line(raw, self.line);
+            let raw = raw.to_vec();
             let origin = Origin {
                 file: self.file.clone(),
                 line: self.line,
             };
             let v: serde_json::Value = match serde_json::from_str(&line) {
                 Ok(v) => v,
-                Err(e) => {
-                    return Some(Ok(Record::Rejected(Rejected {
-                        origin,
-                        reason: "bad-json",
-                        detail: e.to_string(),
-                        raw: line,
-                    })));
-                }
+                Err(e) => return Some(Ok(reject(origin, "bad-json", e.to_string(), raw))),
             };
             let Some(obj) = v.as_object() else {
-                return Some(Ok(Record::Rejected(Rejected {
+                return Some(Ok(reject(
                     origin,
-                    reason: "bad-json",
-                    detail: "not a JSON object".into(),
-                    raw: line,
-                })));
+                    "bad-json",
+                    "not a JSON object".into(),
+                    raw,
+                )));
             };
             let get = |k: &str| obj.get(k).and_then(value_text);
             let kept = self
@@ -389,7 +510,7 @@ impl Iterator for JsonlReader {
                 get(&self.opts.text_field),
                 kept,
                 origin,
-                line.clone(),
+                raw,
                 lossy,
                 &self.opts,
             )));
@@ -397,29 +518,173 @@ impl Iterator for JsonlReader {
     }
 }
 
+/// The bytes a CSV reader has taken from its input and no record has claimed yet, so
+/// that records can be given as written (quotes, line ends and all).
+#[derive(Clone, Default)]
+struct Tape(Arc<Mutex<TapeBytes>>);
+
+#[derive(Default)]
+struct TapeBytes {
+    bytes: Vec<u8>,
+    /// Bytes before this are claimed (dropped now and then, not on every claim).
+    head: usize,
+}
+
+impl TapeBytes {
+    fn unclaimed(&self) -> &[u8] {
+        &self.bytes[self.head..]
+    }
+
+    fn take(&mut self, n: usize) -> Vec<u8> {
+        let n = n.min(self.bytes.len() - self.head);
+        let out = self.bytes[self.head..self.head + n].to_vec();
+        self.head += n;
+        if self.head >= 1 << 16 && self.head * 2 >= self.bytes.len() {
+            self.bytes.drain(..self.head);
+            self.head = 0;
+        }
+        out
+    }
+}
+
+impl Tape {
+    fn lock(&self) -> std::sync::MutexGuard<'_, TapeBytes> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Passes reads through, keeping a copy on the tape.
+struct TeeReader {
+    inner: Box<dyn Read + Send>,
+    tape: Tape,
+}
+
+impl Read for TeeReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.tape.lock().bytes.extend_from_slice(&buf[..n]);
+        Ok(n)
+    }
+}
+
+/// A CSV record that the csv crate reads leniently but that is not what its writer
+/// meant: text after the closing quote of a field (a quote inside it not doubled), or
+/// a quote still open at the end of the input. `line` is the record's first line.
+fn quoting_problem(raw: &[u8], delim: u8, line: usize) -> Option<String> {
+    let mut end = raw.len();
+    while end > 0 && matches!(raw[end - 1], b'\r' | b'\n') {
+        end -= 1;
+    }
+    let body = &raw[..end];
+    let (mut field, mut ln, mut i, mut at_start) = (1, line, 0, true);
+    while i < body.len() {
+        let b = body[i];
+        i += 1;
+        if b == b'\n' {
+            ln += 1;
+        }
+        if at_start && b == b'"' {
+            let opened = ln;
+            loop {
+                match body.get(i) {
+                    None => {
+                        return Some(format!(
+                            "field {field}: the quote opened on line {opened} is not closed before the end of the input"
+                        ))
+                    }
+                    Some(b'"') if body.get(i + 1) == Some(&b'"') => i += 2,
+                    Some(b'"') => {
+                        i += 1;
+                        break;
+                    }
+                    Some(&c) => {
+                        ln += usize::from(c == b'\n');
+                        i += 1;
+                    }
+                }
+            }
+            // Blanks between the closing quote and the delimiter are harmless.
+            while body
+                .get(i)
+                .is_some_and(|&c| c == b' ' || (c == b'\t' && delim != b'\t'))
+            {
+                i += 1;
+            }
+            match body.get(i) {
+                None => return None,
+                Some(&c) if c == delim => {
+                    i += 1;
+                    field += 1;
+                    continue;
+                }
+                Some(_) => {
+                    return Some(format!(
+                        "field {field}: text after its closing quote on line {ln} (a quote inside a quoted field must be doubled)"
+                    ))
+                }
+            }
+        }
+        at_start = b == delim;
+        if at_start {
+            field += 1;
+        }
+    }
+    None
+}
+
 /// Reads CSV (or TSV) with a header row.
 pub struct CsvReader {
-    rdr: csv::Reader<Box<dyn Read + Send>>,
+    rdr: Option<csv::Reader<TeeReader>>,
+    tape: Tape,
+    /// Input offset of the first byte on the tape.
+    base: u64,
+    /// Line of the first byte on the tape.
+    line: usize,
     file: String,
     opts: ReadOptions,
+    delim: u8,
+    /// Columns in the header.
+    width: usize,
     cols: (
         Option<usize>,
         Option<usize>,
         Option<usize>,
         Vec<Option<usize>>,
     ),
-    header_error: Option<String>,
+    /// The header cannot be used (no text column): the file is rejected as a whole.
+    header_error: Option<(usize, String)>,
+    read_error: Option<std::io::Error>,
     done: bool,
 }
 
 impl CsvReader {
     /// Reads from `input`; `tab` selects TSV.
     pub fn new(input: Box<dyn Read + Send>, file: String, opts: ReadOptions, tab: bool) -> Self {
+        let tape = Tape::default();
+        let delim = if tab { b'\t' } else { b',' };
         let mut rdr = csv::ReaderBuilder::new()
-            .delimiter(if tab { b'\t' } else { b',' })
+            .delimiter(delim)
             .flexible(true)
-            .from_reader(input);
-        let (cols, header_error) = match rdr.byte_headers() {
+            .from_reader(TeeReader {
+                inner: input,
+                tape: tape.clone(),
+            });
+        let mut me = CsvReader {
+            rdr: None,
+            tape,
+            base: 0,
+            line: 1,
+            file,
+            opts,
+            delim,
+            width: 0,
+            cols: (None, None, None, Vec::new()),
+            header_error: None,
+            read_error: None,
+            done: false,
+        };
+        match rdr.byte_headers() {
+            Ok(h) if h.is_empty() => me.done = true,
             Ok(h) => {
                 let names: Vec<String> = h
                     .iter()
@@ -430,28 +695,60 @@ impl CsvReader {
                     })
                     .collect();
                 let find = |k: &str| names.iter().position(|n| n == k);
-                let cols = (
-                    find(&opts.id_field),
-                    find(&opts.date_field),
-                    find(&opts.text_field),
-                    opts.keep_fields.iter().map(|k| find(k)).collect(),
+                me.width = names.len();
+                me.cols = (
+                    find(&me.opts.id_field),
+                    find(&me.opts.date_field),
+                    find(&me.opts.text_field),
+                    me.opts.keep_fields.iter().map(|k| find(k)).collect(),
                 );
-                let err = cols
-                    .2
-                    .is_none()
-                    .then(|| format!("no column {:?} in the header", opts.text_field));
-                (cols, err)
+                let header_line = me.line
+                    + me.tape
+                        .lock()
+                        .unclaimed()
+                        .iter()
+                        .take_while(|&&b| matches!(b, b'\r' | b'\n'))
+                        .filter(|&&b| b == b'\n')
+                        .count();
+                match me.cols.2 {
+                    None => {
+                        me.header_error = Some((
+                            header_line,
+                            format!("no column {:?} in the header", me.opts.text_field),
+                        ))
+                    }
+                    Some(_) => {
+                        let end = rdr.position().byte();
+                        me.claim(end);
+                    }
+                }
             }
-            Err(e) => ((None, None, None, Vec::new()), Some(e.to_string())),
-        };
-        CsvReader {
-            rdr,
-            file,
-            opts,
-            cols,
-            header_error,
-            done: false,
+            Err(e) => me.read_error = Some(e.into()),
         }
+        me.rdr = Some(rdr);
+        me
+    }
+
+    /// Takes the bytes up to input offset `end` off the tape.
+    fn claim(&mut self, end: u64) -> (usize, Vec<u8>) {
+        let bytes = self
+            .tape
+            .lock()
+            .take(end.saturating_sub(self.base) as usize);
+        let line = self.line;
+        self.base += bytes.len() as u64;
+        self.line += bytes.iter().filter(|&&b| b == b'\n').count();
+        (line, bytes)
+    }
+
+    /// The whole input, for a file rejected as a whole.
+    fn rest(&mut self) -> std::io::Result<Vec<u8>> {
+        if let Some(rdr) = self.rdr.take() {
+            std::io::copy(&mut rdr.into_inner(), &mut std::io::sink())?;
+        }
+        let mut tape = self.tape.lock();
+        let n = tape.unclaimed().len();
+        Ok(tape.take(n))
     }
 }
 
@@ -461,59 +758,86 @@ impl Iterator for CsvReader {
         if self.done {
             return None;
         }
-        if let Some(e) = self.header_error.take() {
+        if let Some(e) = self.read_error.take() {
             self.done = true;
-            return Some(Err(std::io::Error::new(
-                std::io::ErrorKind::InvalidData,
-                format!("{}:1: {e}", self.file),
-            )));
+            return Some(Err(e));
+        }
+        if let Some((line, detail)) = self.header_error.take() {
+            self.done = true;
+            let raw = match self.rest() {
+                Ok(r) => r,
+                Err(e) => return Some(Err(e)),
+            };
+            return Some(Ok(Record::Rejected(Rejected {
+                origin: Origin {
+                    file: self.file.clone(),
+                    line,
+                },
+                reason: "bad-csv",
+                detail,
+                raw: raw.strip_prefix(BOM).unwrap_or(&raw).to_vec(),
+                extent: Extent::File,
+            })));
         }
         let mut rec = csv::ByteRecord::new();
-        match self.rdr.read_byte_record(&mut rec) {
-            Ok(false) => None,
+        let rdr = self.rdr.as_mut()?;
+        match rdr.read_byte_record(&mut rec) {
+            Ok(false) => {
+                self.done = true;
+                None
+            }
             Ok(true) => {
-                let line = rec.position().map(|p| p.line() as usize).unwrap_or(0);
+                let end = rdr.position().byte();
+                let (mut line, chunk) = self.claim(end);
+                // The chunk starts with the line end of the record before (when it
+                // was \r\n) and the blank lines the csv crate skips.
+                let skip = chunk
+                    .iter()
+                    .take_while(|&&b| matches!(b, b'\r' | b'\n'))
+                    .count();
+                line += chunk[..skip].iter().filter(|&&b| b == b'\n').count();
+                let mut raw = chunk[skip..].to_vec();
+                // The csv crate ends a record at the \r of \r\n: take the \n too
+                // when it has been read (else the rejects file adds it).
+                if raw.last() == Some(&b'\r')
+                    && self.tape.lock().unclaimed().first() == Some(&b'\n')
+                {
+                    let (_, nl) = self.claim(self.base + 1);
+                    raw.extend_from_slice(&nl);
+                }
                 let origin = Origin {
                     file: self.file.clone(),
                     line,
                 };
-                let mut lossy = false;
-                let field = |i: Option<usize>, lossy: &mut bool| -> Option<String> {
-                    let b = rec.get(i?)?;
-                    let (s, l) = decode_line(b);
-                    *lossy |= l;
-                    Some(s)
-                };
-                let raw = rec
-                    .iter()
-                    .map(|f| String::from_utf8_lossy(f).into_owned())
-                    .collect::<Vec<_>>()
-                    .join(",");
+                if let Some(problem) = quoting_problem(&raw, self.delim, line) {
+                    return Some(Ok(reject(origin, "bad-csv", problem, raw)));
+                }
+                if rec.iter().skip(self.width).any(|f| !f.is_empty()) {
+                    let detail = format!(
+                        "{} fields, but the header has {} (a delimiter in a field that is not quoted?)",
+                        rec.len(),
+                        self.width
+                    );
+                    return Some(Ok(reject(origin, "bad-csv", detail, raw)));
+                }
+                let field = |i: Option<usize>| -> Option<String> { Some(decode(rec.get(i?)?)) };
                 let kept = self
                     .cols
                     .3
-                    .clone()
-                    .into_iter()
-                    .map(|c| field(c, &mut lossy).unwrap_or_default())
+                    .iter()
+                    .map(|&c| field(c).unwrap_or_default())
                     .collect();
-                let id = field(self.cols.0, &mut lossy);
-                let date = field(self.cols.1, &mut lossy);
-                let text = field(self.cols.2, &mut lossy);
+                let id = field(self.cols.0);
+                let date = field(self.cols.1);
+                let text = field(self.cols.2);
+                let lossy = invalid_utf8_line(&raw, line);
                 Some(Ok(make_story(
                     id, date, text, kept, origin, raw, lossy, &self.opts,
                 )))
             }
             Err(e) => {
-                let line = e.position().map(|p| p.line() as usize).unwrap_or(0);
-                Some(Ok(Record::Rejected(Rejected {
-                    origin: Origin {
-                        file: self.file.clone(),
-                        line,
-                    },
-                    reason: "bad-csv",
-                    detail: e.to_string(),
-                    raw: String::new(),
-                })))
+                self.done = true;
+                Some(Err(e.into()))
             }
         }
     }
@@ -528,97 +852,196 @@ pub fn read_whole(
 ) -> std::io::Result<Vec<Record>> {
     let mut bytes = Vec::new();
     src.open()?.read_to_end(&mut bytes)?;
-    let (text, lossy) = match std::str::from_utf8(&bytes) {
-        Ok(s) => (s.to_string(), false),
-        Err(_) => (String::from_utf8_lossy(&bytes).into_owned(), true),
+    let stem = match src {
+        Source::File(p) => p
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        Source::Stdin => "stdin".into(),
     };
-    let text = text
-        .strip_prefix('\u{feff}')
-        .map(str::to_string)
-        .unwrap_or(text);
-    let file = src.name();
+    Ok(records_of(&bytes, &src.name(), &stem, format, opts))
+}
+
+/// The records of a whole file (`file` its name for locations, `stem` the id of a
+/// plain-text story).
+pub fn records_of(
+    bytes: &[u8],
+    file: &str,
+    stem: &str,
+    format: InputFormat,
+    opts: &ReadOptions,
+) -> Vec<Record> {
+    let body = bytes.strip_prefix(BOM).unwrap_or(bytes);
+    let origin = |line| Origin {
+        file: file.to_string(),
+        line,
+    };
     match format {
         InputFormat::Text => {
-            let stem = match src {
-                Source::File(p) => p
-                    .file_stem()
-                    .map(|s| s.to_string_lossy().into_owned())
-                    .unwrap_or_default(),
-                Source::Stdin => "stdin".into(),
-            };
             let mut o = opts.clone();
             if o.default_date.is_none() {
-                o.default_date = date_from_name(&stem);
+                o.default_date = date_from_name(stem);
             }
-            Ok(vec![make_story(
-                Some(stem),
+            vec![make_story(
+                Some(stem.to_string()),
                 None,
-                Some(text.clone()),
+                Some(decode(body)),
                 vec![String::new(); opts.keep_fields.len()],
-                Origin { file, line: 1 },
-                text,
-                lossy,
+                origin(1),
+                body.to_vec(),
+                invalid_utf8_line(body, 1),
                 &o,
-            )])
+            )]
         }
-        InputFormat::Tabari => {
-            let recs = crate::validate::tabari::read_records(&text, opts.yyyy);
-            Ok(recs
-                .into_iter()
-                .map(|r| {
-                    let origin = Origin {
-                        file: file.clone(),
-                        line: r.line,
-                    };
-                    match r.date {
-                        Some(d) => Record::Story(Story {
-                            id: r.id,
-                            date: d,
-                            text: r.text.clone(),
-                            kept: vec![String::new(); opts.keep_fields.len()],
-                            origin,
-                            lossy,
-                            raw: r.text,
-                        }),
-                        None => Record::Rejected(Rejected {
-                            origin,
-                            reason: "bad-date",
-                            detail: format!("date {:?} is not YYMMDD", r.date_text),
-                            raw: r.text,
-                        }),
-                    }
-                })
-                .collect())
+        InputFormat::Tabari => tabari_records(body, file, opts),
+        InputFormat::Xml => xml_records(body, file, opts),
+        InputFormat::Jsonl | InputFormat::Csv => {
+            let input: Box<dyn Read + Send> = Box::new(std::io::Cursor::new(bytes.to_vec()));
+            let name = file.to_string();
+            let records: Box<dyn Iterator<Item = std::io::Result<Record>>> =
+                if format == InputFormat::Jsonl {
+                    Box::new(JsonlReader::new(input, name, opts.clone()))
+                } else {
+                    let tab = file.to_ascii_lowercase().ends_with(".tsv");
+                    Box::new(CsvReader::new(input, name, opts.clone(), tab))
+                };
+            records.map_while(Result::ok).collect()
         }
-        InputFormat::Xml => match crate::validate::petrarch::parse(&text) {
-            Ok(suite) => Ok(suite
-                .records
-                .into_iter()
-                .enumerate()
-                .map(|(i, r)| {
-                    let origin = Origin {
-                        file: file.clone(),
-                        line: i + 1,
-                    };
-                    make_story(
-                        Some(r.id),
-                        Some(r.date),
-                        Some(r.text.clone()),
-                        vec![String::new(); opts.keep_fields.len()],
-                        origin,
-                        r.text,
-                        lossy,
-                        opts,
-                    )
-                })
-                .collect()),
-            Err(e) => Err(std::io::Error::new(
-                std::io::ErrorKind::InvalidData,
-                format!("{file}: {e}"),
-            )),
-        },
-        InputFormat::Jsonl | InputFormat::Csv => unreachable!("streamed formats"),
     }
+}
+
+/// TABARI record files: a `YYMMDD ID` header line, the text, a blank line. Text before
+/// the first header is rejected (`no-header`), and so is a record with no text.
+fn tabari_records(body: &[u8], file: &str, opts: &ReadOptions) -> Vec<Record> {
+    let origin = |line| Origin {
+        file: file.to_string(),
+        line,
+    };
+    let recs = crate::validate::tabari::read_records(&decode(body), opts.yyyy);
+    let idx = LineIndex::new(body);
+    // A record's bytes: from its header to its last line that is not blank.
+    let raw = |from: usize, to: usize| -> Option<(usize, Vec<u8>)> {
+        let (a, b) = idx.content(body, from, to)?;
+        Some((a, body[idx.range(a).start..idx.range(b).end].to_vec()))
+    };
+    let mut out = Vec::new();
+    let first = recs.first().map_or(idx.lines() + 1, |r| r.line);
+    if let Some((line, raw)) = raw(1, first) {
+        out.push(reject(
+            origin(line),
+            "no-header",
+            "text before the first record header (YYMMDD ID)".into(),
+            raw,
+        ));
+    }
+    for (i, r) in recs.iter().enumerate() {
+        let next = recs.get(i + 1).map_or(idx.lines() + 1, |n| n.line);
+        let (line, raw) = raw(r.line, next).unwrap_or((r.line, Vec::new()));
+        let checked = if r.text.trim().is_empty() {
+            Err(("no-text", format!("record {:?} has no text", r.id)))
+        } else {
+            check_text(&r.text, opts).and_then(|()| {
+                r.date
+                    .ok_or_else(|| ("bad-date", format!("date {:?} is not YYMMDD", r.date_text)))
+            })
+        };
+        out.push(match checked {
+            Ok(date) => {
+                let lossy = invalid_utf8_line(&raw, line);
+                story(
+                    Some(r.id.clone()),
+                    date,
+                    r.text.clone(),
+                    vec![String::new(); opts.keep_fields.len()],
+                    origin(line),
+                    raw,
+                    lossy,
+                )
+            }
+            Err((reason, detail)) => reject(origin(line), reason, detail, raw),
+        });
+    }
+    out
+}
+
+/// The end of a record at `end`, taking in the rest of its line when that is only
+/// blanks and the line end.
+fn with_line_end(body: &[u8], end: usize) -> usize {
+    let blanks = body[end..]
+        .iter()
+        .take_while(|&&b| b == b' ' || b == b'\t')
+        .count();
+    let rest = &body[end + blanks..];
+    if rest.starts_with(b"\r\n") {
+        end + blanks + 2
+    } else if rest.starts_with(b"\n") {
+        end + blanks + 1
+    } else {
+        end
+    }
+}
+
+/// The end of `start..end` without the blanks after its last line end (the indent of
+/// the next record).
+fn trim_indent(body: &[u8], start: usize, mut end: usize) -> usize {
+    let keep = end;
+    while end > start && (body[end - 1] == b' ' || body[end - 1] == b'\t') {
+        end -= 1;
+    }
+    if end > start && body[end - 1] == b'\n' {
+        end
+    } else {
+        keep
+    }
+}
+
+/// PETRARCH XML: `<Sentence date= id=><Text>...</Text></Sentence>` records, located by
+/// the line of their `<Sentence` tag. A part that is not well-formed XML is rejected
+/// (`bad-xml`) up to the next `<Sentence` tag, where reading goes on; so is a
+/// `<Sentence>` still open at the end of the file.
+fn xml_records(body: &[u8], file: &str, opts: &ReadOptions) -> Vec<Record> {
+    let origin = |line| Origin {
+        file: file.to_string(),
+        line,
+    };
+    let (suite, problems) = crate::validate::petrarch::parse_bytes(body);
+    let idx = LineIndex::new(body);
+    let whole = suite.records.is_empty() && problems.len() == 1;
+    let mut out: Vec<(usize, Record)> = Vec::with_capacity(suite.records.len() + problems.len());
+    for r in suite.records {
+        let line = idx.line_of(r.span.0);
+        let raw = body[r.span.0..with_line_end(body, r.span.1)].to_vec();
+        let lossy = invalid_utf8_line(&raw, line);
+        let rec = make_story(
+            Some(r.id),
+            Some(r.date),
+            Some(r.text),
+            vec![String::new(); opts.keep_fields.len()],
+            origin(line),
+            raw,
+            lossy,
+            opts,
+        );
+        out.push((r.span.0, rec));
+    }
+    for p in problems {
+        let to_end = p.span.1 == body.len();
+        let extent = match (p.unclosed, to_end, whole) {
+            (true, _, _) | (_, false, _) => Extent::Record,
+            (_, true, true) => Extent::File,
+            _ => Extent::RestOfFile,
+        };
+        let rec = Record::Rejected(Rejected {
+            origin: origin(idx.line_of(p.pos)),
+            reason: "bad-xml",
+            detail: p.message,
+            raw: body[p.span.0..trim_indent(body, p.span.0, p.span.1)].to_vec(),
+            extent,
+        });
+        out.push((p.span.0, rec));
+    }
+    out.sort_by_key(|(at, _)| *at);
+    out.into_iter().map(|(_, r)| r).collect()
 }
 
 /// Opens a source as a stream of records.
@@ -705,6 +1128,133 @@ mod tests {
             matches!(&r[0], Record::Story(s) if s.text == "Iran, Iraq talked." && s.origin.line == 2)
         );
         assert!(matches!(&r[1], Record::Rejected(j) if j.reason == "no-text"));
+    }
+
+    fn summary(recs: Vec<Record>) -> Vec<(usize, &'static str, String)> {
+        recs.into_iter()
+            .map(|r| match r {
+                Record::Story(s) => (s.origin.line, "story", decode(&s.raw)),
+                Record::Rejected(j) => (j.origin.line, j.reason, decode(&j.raw)),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn csv_records_as_written() {
+        let opts = ReadOptions::default();
+        let text = "\u{feff}id,date,text\r\n\r\na,2020-01-02,\"Iran\r\nand \"\"Iraq\"\"\"\r\nb,2020-01-02,\"x\"y\r\nc,2020-01-02,x,y\r\nd,2020-01-02,\"ok\" \ne,2020-01-02,\"open";
+        let got = summary(records_of(
+            text.as_bytes(),
+            "t.csv",
+            "t",
+            InputFormat::Csv,
+            &opts,
+        ));
+        assert_eq!(
+            got,
+            vec![
+                (
+                    3,
+                    "story",
+                    "a,2020-01-02,\"Iran\r\nand \"\"Iraq\"\"\"\r\n".into()
+                ),
+                (5, "bad-csv", "b,2020-01-02,\"x\"y\r\n".into()),
+                (6, "bad-csv", "c,2020-01-02,x,y\r\n".into()),
+                (7, "story", "d,2020-01-02,\"ok\" \n".into()),
+                (8, "bad-csv", "e,2020-01-02,\"open".into()),
+            ]
+        );
+        // A header without the text column: the whole file, as one rejection.
+        let text = "id,body\n1,x\n";
+        let recs = records_of(text.as_bytes(), "t.csv", "t", InputFormat::Csv, &opts);
+        assert!(matches!(&recs[..], [Record::Rejected(j)]
+            if j.raw == text.as_bytes() && j.extent == Extent::File && j.origin.line == 1));
+        // An empty file has no records.
+        assert!(records_of(b"", "t.csv", "t", InputFormat::Csv, &opts).is_empty());
+    }
+
+    #[test]
+    fn csv_quoting() {
+        assert_eq!(quoting_problem(b"a,\"b\"\"c\",d\r\n", b',', 1), None);
+        assert_eq!(quoting_problem(b"a,\"b\" ,d", b',', 1), None);
+        assert_eq!(quoting_problem(b"a,b\"c,d\n", b',', 1), None);
+        assert!(quoting_problem(b"a,\"b\"c,d", b',', 1)
+            .unwrap()
+            .starts_with("field 2: text after its closing quote on line 1"));
+        assert!(quoting_problem(b"a,\"b\nc\"d", b',', 7)
+            .unwrap()
+            .starts_with("field 2: text after its closing quote on line 8"));
+        assert!(quoting_problem(b"a\t\"b\n", b'\t', 3)
+            .unwrap()
+            .starts_with("field 2: the quote opened on line 3 is not closed"));
+    }
+
+    #[test]
+    fn xml_records_and_problems_in_file_order() {
+        let opts = ReadOptions::default();
+        let text = "<S>\n<Sentence date=\"20200102\" id=\"a\"><Text>x</Text></Sentence>\n  <Sentence id=\"b\"><Text>y</Sentence>\n  <Sentence date=\"20200102\" id=\"c\">\n<Text>z</Text></Sentence>\n</S>\n<Sentence id=\"d\">";
+        let got = summary(records_of(
+            text.as_bytes(),
+            "t.xml",
+            "t",
+            InputFormat::Xml,
+            &opts,
+        ));
+        assert_eq!(
+            got,
+            vec![
+                (
+                    2,
+                    "story",
+                    "<Sentence date=\"20200102\" id=\"a\"><Text>x</Text></Sentence>\n".into()
+                ),
+                (
+                    3,
+                    "bad-xml",
+                    "<Sentence id=\"b\"><Text>y</Sentence>\n".into()
+                ),
+                (
+                    4,
+                    "story",
+                    "<Sentence date=\"20200102\" id=\"c\">\n<Text>z</Text></Sentence>\n".into()
+                ),
+                (7, "bad-xml", "<Sentence id=\"d\">".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn tabari_preamble_and_empty_records() {
+        let opts = ReadOptions::default();
+        let text = "notes\n\n200102 a\nIran met Iraq.\n\n\n200102 b\n\n200102 c\n/* x */\n200102 d\nIraq met Iran.";
+        let got = summary(records_of(
+            text.as_bytes(),
+            "t.records",
+            "t",
+            InputFormat::Tabari,
+            &opts,
+        ));
+        assert_eq!(
+            got,
+            vec![
+                (1, "no-header", "notes\n".into()),
+                (3, "story", "200102 a\nIran met Iraq.\n".into()),
+                (7, "no-text", "200102 b\n".into()),
+                (9, "no-text", "200102 c\n/* x */\n".into()),
+                (11, "story", "200102 d\nIraq met Iran.".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_lines() {
+        assert_eq!(invalid_utf8_line(b"ab\ncd", 4), None);
+        assert_eq!(invalid_utf8_line(b"ab\nc\xffd\n\xfe", 4), Some(5));
+        let idx = LineIndex::new(b"a\nb\n");
+        assert_eq!(
+            (idx.lines(), idx.line_of(0), idx.line_of(2), idx.range(2)),
+            (2, 1, 2, 2..4)
+        );
     }
 
     #[test]

@@ -32,6 +32,32 @@ pub struct Record {
     pub error: Option<String>,
     /// Options changed before this record.
     pub config: Vec<(String, String)>,
+    /// Byte range of the record in the file: from `<Sentence` to the end of
+    /// `</Sentence>`.
+    pub span: (usize, usize),
+}
+
+/// A part of a records file that could not be read: invalid XML, or a `<Sentence>`
+/// still open at the end of the file.
+#[derive(Clone, Debug)]
+pub struct XmlProblem {
+    /// Byte offset of the problem.
+    pub pos: usize,
+    /// What is wrong.
+    pub message: String,
+    /// The bytes given up: from the `<Sentence` that was open (or from the end of the
+    /// last good record) to the next `<Sentence` tag, or to the end of the file.
+    pub span: (usize, usize),
+    /// The file ended inside a `<Sentence>` that was well-formed up to there.
+    pub unclosed: bool,
+}
+
+/// The line (one-based) of byte `pos`.
+pub fn line_of(bytes: &[u8], pos: usize) -> usize {
+    1 + bytes[..pos.min(bytes.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
 }
 
 /// The parsed file: environment and records.
@@ -62,44 +88,152 @@ fn attr(e: &quick_xml::events::BytesStart, name: &str) -> Option<String> {
         })
 }
 
-/// Parses the records file; errors carry the byte position.
+/// Parses the records file; an error (the first problem) starts with its line.
 pub fn parse(xml: &str) -> Result<Suite, String> {
-    let mut reader = Reader::from_str(xml);
+    match parse_bytes(xml.as_bytes()) {
+        (suite, p) if p.is_empty() => Ok(suite),
+        (_, p) => Err(format!(
+            "{}: {}",
+            line_of(xml.as_bytes(), p[0].pos),
+            p[0].message
+        )),
+    }
+}
+
+/// Parses the records of a file, going past the parts that are not well-formed: the
+/// records, and the problems (in file order). After a problem, reading starts again
+/// at the next `<Sentence` tag, so one broken record costs only itself. Invalid UTF-8
+/// is decoded as U+FFFD.
+pub fn parse_bytes(xml: &[u8]) -> (Suite, Vec<XmlProblem>) {
     let mut suite = Suite::default();
+    let mut problems = Vec::new();
+    let mut from = 0;
+    loop {
+        let done = suite.records.len();
+        let Some((pos, message, open)) = parse_from(xml, from, &mut suite) else {
+            break;
+        };
+        let unclosed = open.is_some() && pos >= xml.len();
+        let pos = if unclosed { open.unwrap_or(pos) } else { pos };
+        let start = open.unwrap_or_else(|| {
+            let last = suite.records[done..]
+                .last()
+                .map_or(from, |r| r.span.1)
+                .max(from);
+            last + xml[last..]
+                .iter()
+                .take_while(|b| b.is_ascii_whitespace())
+                .count()
+        });
+        let next = next_sentence(xml, pos.max(start) + 1);
+        problems.push(XmlProblem {
+            pos,
+            message,
+            span: (start.min(xml.len()), next.unwrap_or(xml.len())),
+            unclosed,
+        });
+        match next {
+            Some(n) => from = n,
+            None => break,
+        }
+    }
+    (suite, problems)
+}
+
+/// The next `<Sentence` tag at or after `from`.
+fn next_sentence(xml: &[u8], from: usize) -> Option<usize> {
+    let tag = b"<Sentence";
+    let mut i = from;
+    while i + tag.len() <= xml.len() {
+        let at = i + xml[i..].windows(tag.len()).position(|w| w == tag)?;
+        match xml.get(at + tag.len()) {
+            Some(c) if c.is_ascii_whitespace() || *c == b'>' || *c == b'/' => return Some(at),
+            _ => i = at + 1,
+        }
+    }
+    None
+}
+
+fn unescaped(raw: &[u8]) -> String {
+    let text = String::from_utf8_lossy(raw);
+    match quick_xml::escape::unescape(&text) {
+        Ok(t) => t.into_owned(),
+        Err(_) => text.into_owned(),
+    }
+}
+
+/// Parses `xml[from..]` into `suite` up to its end or its first problem: the problem's
+/// offset and message, and the start of the `<Sentence>` open then. The file ending
+/// inside a `<Sentence>` is a problem at the end of the file.
+fn parse_from(
+    xml: &[u8],
+    from: usize,
+    suite: &mut Suite,
+) -> Option<(usize, String, Option<usize>)> {
+    let mut reader = Reader::from_reader(&xml[from..]);
+    // Reading again after a problem: the end tags of what was open before are expected.
+    reader.config_mut().allow_unmatched_ends = from > 0;
     let mut pending_config: Vec<(String, String)> = Vec::new();
     let mut cur: Option<Record> = None;
     let mut path: Vec<String> = Vec::new();
     let mut text_buf = String::new();
     loop {
-        let ev = reader
-            .read_event()
-            .map_err(|e| format!("XML error at byte {}: {e}", reader.buffer_position()))?;
+        let before = from + reader.buffer_position() as usize;
+        let ev = match reader.read_event() {
+            Ok(ev) => ev,
+            Err(e) => {
+                let pos = from + reader.error_position() as usize;
+                return Some(match cur {
+                    Some(r) => (
+                        pos,
+                        format!("in <Sentence id={:?}>: {e}", r.id),
+                        Some(r.span.0),
+                    ),
+                    None => (pos, e.to_string(), None),
+                });
+            }
+        };
         match ev {
-            XmlEvent::Start(e) | XmlEvent::Empty(e) => {
+            XmlEvent::Start(ref e) | XmlEvent::Empty(ref e) => {
                 let name = String::from_utf8_lossy(e.name().as_ref()).to_string();
                 match name.as_str() {
                     "Sentence" => {
-                        cur = Some(Record {
-                            id: attr(&e, "id").unwrap_or_default(),
-                            date: attr(&e, "date").unwrap_or_default(),
-                            category: attr(&e, "category").unwrap_or_default(),
+                        // A <Sentence> inside another ends the outer one.
+                        if let Some(mut r) = cur.take() {
+                            r.span.1 = before;
+                            suite.records.push(r);
+                        }
+                        let r = Record {
+                            id: attr(e, "id").unwrap_or_default(),
+                            date: attr(e, "date").unwrap_or_default(),
+                            category: attr(e, "category").unwrap_or_default(),
                             config: std::mem::take(&mut pending_config),
+                            span: (before, before),
                             ..Default::default()
-                        });
+                        };
+                        if matches!(ev, XmlEvent::Empty(_)) {
+                            let end = from + reader.buffer_position() as usize;
+                            suite.records.push(Record {
+                                span: (before, end),
+                                ..r
+                            });
+                        } else {
+                            cur = Some(r);
+                        }
                     }
                     "EventCoding" => {
                         if let Some(r) = cur.as_mut() {
-                            if let Some(err) = attr(&e, "error") {
+                            if let Some(err) = attr(e, "error") {
                                 r.error = Some(err.trim().to_string());
-                            } else if attr(&e, "noevents")
+                            } else if attr(e, "noevents")
                                 .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
                             {
                                 r.noevents = true;
                             } else {
                                 r.events.push((
-                                    attr(&e, "sourcecode").unwrap_or_default(),
-                                    attr(&e, "targetcode").unwrap_or_default(),
-                                    attr(&e, "eventcode").unwrap_or_default(),
+                                    attr(e, "sourcecode").unwrap_or_default(),
+                                    attr(e, "targetcode").unwrap_or_default(),
+                                    attr(e, "eventcode").unwrap_or_default(),
                                 ));
                             }
                         }
@@ -111,8 +245,8 @@ pub fn parse(xml: &str) -> Result<Suite, String> {
                     }
                     "Config" => {
                         let kv = (
-                            attr(&e, "option").unwrap_or_default(),
-                            attr(&e, "value").unwrap_or_default(),
+                            attr(e, "option").unwrap_or_default(),
+                            attr(e, "value").unwrap_or_default(),
                         );
                         match cur.as_mut() {
                             Some(r) => r.config.push(kv),
@@ -126,13 +260,7 @@ pub fn parse(xml: &str) -> Result<Suite, String> {
                     text_buf.clear();
                 }
             }
-            XmlEvent::Text(t) => {
-                let s = t
-                    .unescape()
-                    .map(|c| c.to_string())
-                    .unwrap_or_else(|_| String::from_utf8_lossy(&t).to_string());
-                text_buf.push_str(&s);
-            }
+            XmlEvent::Text(t) => text_buf.push_str(&unescaped(&t)),
             XmlEvent::CData(t) => text_buf.push_str(&String::from_utf8_lossy(&t)),
             XmlEvent::End(e) => {
                 let name = String::from_utf8_lossy(e.name().as_ref()).to_string();
@@ -151,7 +279,8 @@ pub fn parse(xml: &str) -> Result<Suite, String> {
                         suite.include = content.split_whitespace().map(str::to_string).collect()
                     }
                     "Sentence" => {
-                        if let Some(r) = cur.take() {
+                        if let Some(mut r) = cur.take() {
+                            r.span.1 = from + reader.buffer_position() as usize;
                             suite.records.push(r);
                         }
                     }
@@ -164,7 +293,16 @@ pub fn parse(xml: &str) -> Result<Suite, String> {
             _ => {}
         }
     }
-    Ok(suite)
+    cur.map(|r| {
+        (
+            xml.len(),
+            format!(
+                "<Sentence id={:?}> is not closed before the end of the file",
+                r.id
+            ),
+            Some(r.span.0),
+        )
+    })
 }
 
 fn ev_kind_is_start(name: &str) -> bool {
@@ -237,7 +375,7 @@ pub fn load(suite: &Suite, dir: &Path) -> Result<Dictionaries, String> {
 /// Runs the records file with dictionaries from `dict_dir`.
 pub fn run(records: &Path, dict_dir: &Path) -> Result<Summary, String> {
     let xml = read_text(records).map_err(|e| e.to_string())?;
-    let suite = parse(&xml).map_err(|e| format!("{}: {e}", records.display()))?;
+    let suite = parse(&xml).map_err(|e| format!("{}:{e}", records.display()))?;
     let dict = load(&suite, dict_dir)?;
     let mut opts = petrarch_options();
     let mut summary = Summary::default();
