@@ -4,6 +4,8 @@
 //! and PETRARCH-1 ([`dict`]), and codes raw English sentences with a sparse parser
 //! ([`coder`]) into events.
 
+#![forbid(unsafe_code)]
+
 pub mod aggregate;
 pub mod cameo;
 pub mod coder;

@@ -149,9 +149,12 @@ struct TokInfo {
     pair_first: Box<[u32]>,
     /// ... those that are the second word of one ...
     pair_second: Box<[u32]>,
-    /// ... and those some pattern needs. Most words are none of these, and skip the
-    /// lookups at once.
+    /// ... those some pattern needs ...
     pattern: Box<[u32]>,
+    /// ... and those that begin a discard or an issue phrase. Most words are none of
+    /// these, and skip the lookups at once.
+    discard: Box<[u32]>,
+    issue: Box<[u32]>,
 }
 
 /// Word analyses by word.
@@ -332,6 +335,8 @@ fn analyse_word(d: &Dictionaries, s: &str) -> TokInfo {
         pair_first: pick(&|id| d.pair_firsts.contains(&id)),
         pair_second: pick(&|id| d.pair_seconds.contains(&id)),
         pattern: pick(&|id| d.pattern_words.contains(&id)),
+        discard: pick(&|id| d.discard_index.contains_key(&id)),
+        issue: pick(&|id| d.issue_index.contains_key(&id)),
         full,
         bases: bases.into(),
         prefixes: prefixes.into(),
@@ -811,8 +816,8 @@ impl<'a> Coder<'a> {
         }
         let taken = vec![false; s.toks.len()];
         for i in 0..s.toks.len() {
-            for id in token_ids(&s.toks[i]) {
-                for &k in self.dict.discard_index.get(&id).into_iter().flatten() {
+            for id in s.toks[i].info.discard.iter() {
+                for &k in self.dict.discard_index.get(id).into_iter().flatten() {
                     let (p, d) = &self.dict.discards[k as usize];
                     if match_phrase(p, &s.toks, i, &taken).is_some() {
                         return Some((d.story, d.text.clone()));
@@ -831,8 +836,11 @@ impl<'a> Coder<'a> {
         let mut found: Vec<(u32, String)> = Vec::new();
         let mut cancelled: Vec<u32> = Vec::new();
         for i in 0..s.toks.len() {
-            let candidates = token_ids(&s.toks[i])
-                .flat_map(|id| self.dict.issue_index.get(&id).into_iter().flatten());
+            let candidates = s.toks[i]
+                .info
+                .issue
+                .iter()
+                .flat_map(|id| self.dict.issue_index.get(id).into_iter().flatten());
             for &k in candidates {
                 let (p, is) = &self.dict.issues[k as usize];
                 if match_phrase(p, &s.toks, i, &taken).is_some() {
