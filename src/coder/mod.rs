@@ -155,6 +155,29 @@ struct TokInfo {
     /// these, and skip the lookups at once.
     discard: Box<[u32]>,
     issue: Box<[u32]>,
+    /// The word's class when no dictionary phrase covers it.
+    class: Tag,
+}
+
+/// The built-in class of a word no dictionary phrase covers.
+fn word_class(w: &str) -> Tag {
+    if DETERMINERS.contains(&w) {
+        Tag::Det
+    } else if PRONOUNS.contains(&w) {
+        Tag::Pron
+    } else if CONJUNCTIONS.contains(&w) {
+        Tag::Conj
+    } else if AUXILIARIES.contains(&w) {
+        Tag::Aux
+    } else if w == "BY" {
+        Tag::By
+    } else if w == "," {
+        Tag::Comma
+    } else if w.as_bytes().first().is_some_and(u8::is_ascii_digit) {
+        Tag::Num
+    } else {
+        Tag::Word
+    }
 }
 
 /// Word analyses by word.
@@ -330,6 +353,7 @@ fn analyse_word(d: &Dictionaries, s: &str) -> TokInfo {
         v.into()
     };
     TokInfo {
+        class: word_class(s),
         word: s.into(),
         loose: pick(&|id| d.index_loose.contains_key(&id)),
         pair_first: pick(&|id| d.pair_firsts.contains(&id)),
@@ -954,24 +978,7 @@ impl<'a> Coder<'a> {
             if s.span_at[i].is_some() {
                 continue;
             }
-            let w = s.toks[i].text();
-            s.tags[i] = if DETERMINERS.contains(&w) {
-                Tag::Det
-            } else if PRONOUNS.contains(&w) {
-                Tag::Pron
-            } else if CONJUNCTIONS.contains(&w) {
-                Tag::Conj
-            } else if AUXILIARIES.contains(&w) {
-                Tag::Aux
-            } else if w == "BY" {
-                Tag::By
-            } else if w == "," {
-                Tag::Comma
-            } else if w.as_bytes()[0].is_ascii_digit() {
-                Tag::Num
-            } else {
-                Tag::Word
-            };
+            s.tags[i] = s.toks[i].info.class;
         }
         // Resolve special codes, null actors and verbs read as nouns.
         for sid in 0..s.spans.len() {
