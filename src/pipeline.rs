@@ -121,7 +121,9 @@ pub fn anchored_date(sentence: &str, story: Date) -> Date {
     };
     let yesterday = memchr::memchr2_iter(b'y', b'Y', bytes)
         .find(|&k| {
-            bytes.len() >= k + 9 && bytes[k..k + 9].eq_ignore_ascii_case(b"YESTERDAY") && whole(k, k + 9)
+            bytes.len() >= k + 9
+                && bytes[k..k + 9].eq_ignore_ascii_case(b"YESTERDAY")
+                && whole(k, k + 9)
         })
         .unwrap_or(bytes.len());
     for k in memchr::memchr2_iter(b'n', b'N', &bytes[..yesterday]) {
@@ -457,7 +459,8 @@ mod tests {
                         nb.len() >= full.len() && nb[..full.len()].eq_ignore_ascii_case(full)
                     })
             });
-            if let (Some(m), Some(day)) = (month, ahead.next().and_then(|d| d.parse::<u32>().ok())) {
+            if let (Some(m), Some(day)) = (month, ahead.next().and_then(|d| d.parse::<u32>().ok()))
+            {
                 let (y, _, _) = story.ymd();
                 if let Some(d) = Date::from_ymd(y, m as u32 + 1, day) {
                     // A date well after the story date refers to the previous year.

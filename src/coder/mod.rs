@@ -346,7 +346,12 @@ fn analyse_word(d: &Dictionaries, s: &str) -> TokInfo {
             prefixes.push(id);
         }
     }
-    let all = || full.iter().chain(bases.iter()).chain(prefixes.iter()).copied();
+    let all = || {
+        full.iter()
+            .chain(bases.iter())
+            .chain(prefixes.iter())
+            .copied()
+    };
     let pick = |keep: &dyn Fn(u32) -> bool| -> Box<[u32]> {
         let mut v: Vec<u32> = all().filter(|&id| keep(id)).collect();
         v.dedup();
@@ -483,7 +488,12 @@ impl WhereId {
     fn new(toks: &[Tok]) -> WhereId {
         let mut keys: Vec<u64> = Vec::with_capacity(toks.len() * 2);
         for (i, t) in toks.iter().enumerate() {
-            keys.extend(t.info.pattern.iter().map(|&id| u64::from(id) << 32 | i as u64));
+            keys.extend(
+                t.info
+                    .pattern
+                    .iter()
+                    .map(|&id| u64::from(id) << 32 | i as u64),
+            );
         }
         keys.sort_unstable();
         keys.dedup();
@@ -939,7 +949,8 @@ impl<'a> Coder<'a> {
                 }
             }
             let best = best.map(|(w, e)| {
-                let ok = match_phrase_into(&d.entries[e as usize].phrase, &s.toks, i, &taken, &mut buf);
+                let ok =
+                    match_phrase_into(&d.entries[e as usize].phrase, &s.toks, i, &taken, &mut buf);
                 debug_assert!(ok);
                 (w, e, buf.clone())
             });
@@ -1507,7 +1518,9 @@ impl<'a> Coder<'a> {
                     break;
                 } else if t == "," {
                     // ", and" continues the list.
-                    if end + 1 < n && s.tags[end + 1] == Tag::Conj && s.toks[end + 1].text() == "AND"
+                    if end + 1 < n
+                        && s.tags[end + 1] == Tag::Conj
+                        && s.toks[end + 1].text() == "AND"
                     {
                         if let Some(next) = unit_after(s, end + 2) {
                             group.push(next);
@@ -1990,22 +2003,15 @@ impl<'a> Coder<'a> {
                     } => (code.clone(), paired.clone(), *subordinate, *dominant),
                 };
                 let verb_text = {
-                    let mut words: Vec<&str> = sp
-                        .positions
-                        .iter()
-                        .map(|&q| s.toks[q].text())
-                        .collect();
+                    let mut words: Vec<&str> =
+                        sp.positions.iter().map(|&q| s.toks[q].text()).collect();
                     if let Some(pt) = pat {
                         words = vec![];
                         for &q in binding.words() {
                             words.push(s.toks[q as usize].text());
                         }
                         if words.is_empty() {
-                            words = sp
-                                .positions
-                                .iter()
-                                .map(|&q| s.toks[q].text())
-                                .collect();
+                            words = sp.positions.iter().map(|&q| s.toks[q].text()).collect();
                         }
                         let _ = pt;
                     }
@@ -2850,7 +2856,12 @@ impl<'s> MatchCtx<'s> {
                 let mut picked: Vec<u32> = Vec::new();
                 for t in token_ids(&s.toks[p]) {
                     let from = firsts.partition_point(|&(id, _)| id < t);
-                    picked.extend(firsts[from..].iter().take_while(|&&(id, _)| id == t).map(|&(_, m)| m));
+                    picked.extend(
+                        firsts[from..]
+                            .iter()
+                            .take_while(|&&(id, _)| id == t)
+                            .map(|&(_, m)| m),
+                    );
                 }
                 if picked.is_empty() {
                     return Ends::default();

@@ -193,6 +193,9 @@ pub struct Entry {
     pub weight: usize,
 }
 
+/// (first word id, member index) pairs of a synonym set, sorted.
+pub type FirstWords = Box<[(u32, u32)]>;
+
 /// Patterns of one verb group keyed by a required word.
 #[derive(Debug, Default)]
 pub struct PatternIndex {
@@ -233,7 +236,7 @@ pub struct Dictionaries {
     /// For each synonym set, (first word id, member index) of its members sorted, or
     /// `None` when some member does not begin with a word. The coder tries only the
     /// members a token can begin, and skips the set when there are none.
-    pub synset_first_words: Vec<Option<Box<[(u32, u32)]>>>,
+    pub synset_first_words: Vec<Option<FirstWords>>,
     /// Synonym set names, parallel to `synsets`.
     pub synset_names: Vec<String>,
     /// Time-shift phrases.
@@ -708,7 +711,9 @@ impl DictBuilder {
             let mut idx = PatternIndex::default();
             for (i, p) in g.iter_mut().enumerate() {
                 p.compute_required(&synsets);
-                self.d.pattern_words.extend(p.required.iter().map(|(w, _)| w.id));
+                self.d
+                    .pattern_words
+                    .extend(p.required.iter().map(|(w, _)| w.id));
                 for (words, _) in &p.required_any {
                     self.d.pattern_words.extend(words.iter().map(|w| w.id));
                 }

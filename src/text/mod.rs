@@ -256,16 +256,17 @@ mod tests {
         let mut cur_cap = false;
         let mut prev: Option<char> = None;
         let mut iter = text.char_indices().peekable();
-        let flush = |cur: &mut String, start: usize, end: usize, cap: bool, out: &mut Vec<Token>| {
-            if !cur.is_empty() {
-                out.push(Token {
-                    text: std::mem::take(cur),
-                    cap,
-                    start,
-                    end,
-                });
-            }
-        };
+        let flush =
+            |cur: &mut String, start: usize, end: usize, cap: bool, out: &mut Vec<Token>| {
+                if !cur.is_empty() {
+                    out.push(Token {
+                        text: std::mem::take(cur),
+                        cap,
+                        start,
+                        end,
+                    });
+                }
+            };
         while let Some((i, c)) = iter.next() {
             let next = iter.peek().map(|&(_, n)| n);
             // Comments.
@@ -284,8 +285,8 @@ mod tests {
                 continue;
             }
             let sep = match c {
-                '?' | '!' | '-' | '_' | '(' | ')' | '[' | ']' | ':' | '\u{2013}' | '\u{2014}' | '*'
-                | '<' | '>' | '|' => true,
+                '?' | '!' | '-' | '_' | '(' | ')' | '[' | ']' | ':' | '\u{2013}' | '\u{2014}'
+                | '*' | '<' | '>' | '|' => true,
                 c if c.is_whitespace() => true,
                 _ => false,
             };
