@@ -415,15 +415,28 @@ pub fn run(args: CodeArgs) -> Result<i32> {
                 let _ = tx.send(Ok(chunk));
             }
         });
-        for msg in rx {
-            let chunk = match msg {
-                Ok(c) => c,
+        // Coding runs on another thread, one chunk ahead of writing, so that the
+        // workers are not idle while a coded chunk is written out.
+        let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<Result<Vec<Done>, String>>(1);
+        let (coder, cfg, pool) = (&coder, &cfg, &pool);
+        scope.spawn(move || {
+            for msg in rx {
+                let coded =
+                    msg.map(|chunk| pool.install(|| pipeline::code_chunk(coder, cfg, chunk)));
+                let stop = coded.is_err();
+                if done_tx.send(coded).is_err() || stop {
+                    return;
+                }
+            }
+        });
+        for msg in done_rx {
+            let done = match msg {
+                Ok(d) => d,
                 Err(e) => {
                     failed = Some(e);
                     break;
                 }
             };
-            let done = pool.install(|| pipeline::code_chunk(&coder, &cfg, chunk));
             for d in done {
                 summary.read += 1;
                 match d {

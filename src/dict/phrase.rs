@@ -65,6 +65,22 @@ pub fn canonical(text: &str) -> String {
     } else {
         text
     };
+    if text.is_ascii() {
+        // Dictionary files are almost all ASCII: map bytes, no character folding.
+        return text
+            .bytes()
+            .map(|b| match b {
+                b'-' => '_',
+                b'`' => '\'',
+                b => b.to_ascii_uppercase() as char,
+            })
+            .collect();
+    }
+    fold_text(text)
+}
+
+/// [`canonical`] one character at a time, for any text.
+fn fold_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -186,6 +202,14 @@ pub fn parse_phrase(text: &str, vocab: &mut Vocab, final_endings: bool) -> Optio
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn ascii_fast_path_folds_like_the_general_one(text in "[ -~]{0,40}") {
+            proptest::prop_assume!(!text.contains(" N'T") && !text.contains(" n't"));
+            proptest::prop_assert_eq!(canonical(&text), fold_text(&text));
+        }
+    }
 
     #[test]
     fn connectors_and_modes() {

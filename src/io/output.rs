@@ -175,9 +175,8 @@ impl<W: Write> EventWriter<W> {
         self.out.write_all(&self.line)
     }
 
-    fn value(&self, col: &str, r: &Row) -> String {
+    fn value(&self, col: &str, r: &Row, info: Option<&cameo::CodeInfo>) -> String {
         let e = &r.event;
-        let info = cameo::lookup_nearest(&e.code);
         match col {
             "event_id" => r.event_id.clone(),
             "story_id" => r.story_id.clone(),
@@ -242,7 +241,12 @@ impl<W: Write> EventWriter<W> {
             };
             return self.out.write_all(line.as_bytes());
         }
-        let mut vals: Vec<String> = self.columns.iter().map(|c| self.value(c, r)).collect();
+        let info = cameo::lookup_nearest(&r.event.code);
+        let mut vals: Vec<String> = self
+            .columns
+            .iter()
+            .map(|c| self.value(c, r, info))
+            .collect();
         vals.extend(r.kept.iter().cloned());
         match self.format {
             OutputFormat::Jsonl => {
