@@ -355,6 +355,9 @@ pub struct Summary {
     pub bytes: u64,
     /// Stories decoded lossily (invalid UTF-8).
     pub lossy: u64,
+    /// Input files that could not be opened or read to their end (skipped, named,
+    /// and the run exits with status 1).
+    pub unreadable: u64,
 }
 
 impl Summary {
@@ -376,6 +379,8 @@ pub enum Work {
     Story(Story),
     /// A record that failed to read.
     Rejected(Rejected),
+    /// An input file that could not be opened or read to its end: what happened.
+    Unreadable(String),
 }
 
 /// A story that was not valid UTF-8: where its first invalid byte was, and its id.
@@ -393,6 +398,8 @@ pub enum Done {
     Story(StoryResult, usize, Option<Lossy>),
     /// A rejected record.
     Rejected(Rejected),
+    /// An input file that could not be opened or read to its end.
+    Unreadable(String),
 }
 
 /// Codes a chunk of work in parallel, keeping input order.
@@ -411,6 +418,7 @@ pub fn code_chunk(coder: &Coder, cfg: &StoryConfig, chunk: Vec<Work>) -> Vec<Don
                 Done::Story(code_story(coder, &s, cfg), s.text.len(), lossy)
             }
             Work::Rejected(r) => Done::Rejected(r),
+            Work::Unreadable(e) => Done::Unreadable(e),
         })
         .collect()
 }

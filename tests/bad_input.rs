@@ -1290,6 +1290,54 @@ fn unreadable_files_are_skipped_or_stop_the_run() {
     insta::assert_snapshot!("unreadable_files", report);
 }
 
+/// A file the system cannot read (`/proc/self/mem` fails with an I/O error even for
+/// root) is named and skipped, the other files are coded, and the run exits with 1;
+/// `--on-error fail` stops there and leaves no output file.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_file_that_cannot_be_read_is_named_and_skipped() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    write(d, "a.jsonl", story("a", "1933-05-02", GOOD[0]));
+    write(d, "b.jsonl", story("b", "1933-05-03", GOOD[1]));
+    let args = ["a.jsonl", "/proc/self/mem", "b.jsonl", "-o", "e.csv"];
+    let run = code(d, &args);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "dyad: /proc/self/mem: cannot read: Input/output error (os error 5); file skipped"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("1 input file could not be read (named above); exit status 1"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.counts(), [2, 2, 0, 0, 0]);
+    assert_eq!(lines_of(d, "e.csv").len(), 3);
+
+    let fail = [
+        "a.jsonl",
+        "/proc/self/mem",
+        "b.jsonl",
+        "-o",
+        "f.csv",
+        "--on-error",
+        "fail",
+    ];
+    let run = code(d, &fail);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("/proc/self/mem: cannot read: Input/output error (os error 5); stopping (--on-error fail)"),
+        "{}",
+        run.stderr
+    );
+    assert!(!d.join("f.csv").exists());
+}
+
 #[test]
 fn tabari_options_with_odd_commands() {
     let tmp = tempfile::tempdir().unwrap();

@@ -374,6 +374,7 @@ pub fn run(args: CodeArgs) -> Result<i32> {
     // Reading runs on its own thread, a few chunks ahead of coding.
     let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<Work>, String>>(2);
     let input_format = args.input_format;
+    let fail_fast = args.on_error == OnError::Fail;
     std::thread::scope(|scope| -> Result<()> {
         scope.spawn(move || {
             let mut chunk: Vec<Work> = Vec::with_capacity(CHUNK_STORIES);
@@ -383,10 +384,24 @@ pub fn run(args: CodeArgs) -> Result<i32> {
                     input::Source::Stdin => InputFormat::Jsonl,
                     input::Source::File(p) => InputFormat::from_path(p),
                 });
+                // A file that cannot be read stops the run under `--on-error fail`;
+                // otherwise it is reported in order with the records, and the run
+                // goes on and ends with exit status 1.
+                let unreadable = |what: String, chunk: &mut Vec<Work>| {
+                    if fail_fast {
+                        let _ = tx.send(Err(format!("{what}; stopping (--on-error fail)")));
+                        false
+                    } else {
+                        chunk.push(Work::Unreadable(what));
+                        true
+                    }
+                };
                 let records = match input::open(&src, format, &read_opts) {
                     Ok(r) => r,
                     Err(e) => {
-                        let _ = tx.send(Err(format!("{}: {e}", src.name())));
+                        if unreadable(format!("{}: cannot read: {e}", src.name()), &mut chunk) {
+                            continue;
+                        }
                         return;
                     }
                 };
@@ -405,7 +420,10 @@ pub fn run(args: CodeArgs) -> Result<i32> {
                             }
                         }
                         Err(e) => {
-                            let _ = tx.send(Err(format!("{}: {e}", src.name())));
+                            let what = format!("{}: read error: {e}", src.name());
+                            if unreadable(what, &mut chunk) {
+                                break;
+                            }
                             return;
                         }
                     }
@@ -438,8 +456,14 @@ pub fn run(args: CodeArgs) -> Result<i32> {
                 }
             };
             for d in done {
+                if let Done::Unreadable(what) = &d {
+                    summary.unreadable += 1;
+                    eprintln!("dyad: {what}; file skipped");
+                    continue;
+                }
                 summary.read += 1;
                 match d {
+                    Done::Unreadable(_) => unreachable!("handled above"),
                     Done::Rejected(r) => {
                         *summary.rejected.entry(r.reason.to_string()).or_default() += 1;
                         if let (Some(w), Some(p)) = (rejects.as_mut(), &args.rejects) {
@@ -577,6 +601,14 @@ pub fn run(args: CodeArgs) -> Result<i32> {
         );
     }
     debug_assert!(summary.balanced());
+    if summary.unreadable > 0 {
+        eprintln!(
+            "dyad: warning: {} input file{} could not be read (named above); exit status 1",
+            summary.unreadable,
+            if summary.unreadable == 1 { "" } else { "s" }
+        );
+        return Ok(1);
+    }
     if args.strict && summary.rejected_total() > 0 {
         return Ok(1);
     }
