@@ -246,6 +246,7 @@ fn rows(done: &[Done]) -> Vec<String> {
                 r.rows
             ),
             Done::Rejected(r) => format!("rejected {} {}", r.origin, r.reason),
+            Done::Unreadable(e) => format!("unreadable {e}"),
         })
         .collect()
 }
