@@ -254,9 +254,6 @@ const LOSSY_SHOWN: u64 = 20;
 /// Runs `dyad code`. Returns the exit status.
 pub fn run(args: CodeArgs) -> Result<i32> {
     let started = Instant::now();
-    let (dict, mut opts) = args.dicts.load()?;
-    dicts::report(&dict, args.quiet, 0);
-    opts.max_words = args.max_words;
     let default_date = match &args.date {
         Some(d) => Some(
             Date::parse_any(d)
@@ -309,6 +306,72 @@ pub fn run(args: CodeArgs) -> Result<i32> {
         yyyy: false,
     };
     let sources = input::expand_inputs(&args.inputs)?;
+
+    // Reading runs on its own thread, a few chunks ahead of coding. It needs no
+    // dictionaries, so it starts now and reads while they load.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<Work>, String>>(2);
+    let input_format = args.input_format;
+    let fail_fast = args.on_error == OnError::Fail;
+    let reader = std::thread::spawn(move || {
+        let mut chunk: Vec<Work> = Vec::with_capacity(CHUNK_STORIES);
+        let mut bytes = 0usize;
+        for src in sources {
+            let format = input_format.unwrap_or(match &src {
+                input::Source::Stdin => InputFormat::Jsonl,
+                input::Source::File(p) => InputFormat::from_path(p),
+            });
+            // A file that cannot be read stops the run under `--on-error fail`;
+            // otherwise it is reported in order with the records, and the run
+            // goes on and ends with exit status 1.
+            let unreadable = |what: String, chunk: &mut Vec<Work>| {
+                if fail_fast {
+                    let _ = tx.send(Err(format!("{what}; stopping (--on-error fail)")));
+                    false
+                } else {
+                    chunk.push(Work::Unreadable(what));
+                    true
+                }
+            };
+            let records = match input::open(&src, format, &read_opts) {
+                Ok(r) => r,
+                Err(e) => {
+                    if unreadable(format!("{}: cannot read: {e}", src.name()), &mut chunk) {
+                        continue;
+                    }
+                    return;
+                }
+            };
+            for r in records {
+                match r {
+                    Ok(rec) => {
+                        if let Record::Story(s) = &rec {
+                            bytes += s.text.len();
+                        }
+                        chunk.push(rec.into());
+                        if chunk.len() >= CHUNK_STORIES || bytes >= CHUNK_BYTES {
+                            if tx.send(Ok(std::mem::take(&mut chunk))).is_err() {
+                                return;
+                            }
+                            bytes = 0;
+                        }
+                    }
+                    Err(e) => {
+                        let what = format!("{}: read error: {e}", src.name());
+                        if unreadable(what, &mut chunk) {
+                            break;
+                        }
+                        return;
+                    }
+                }
+            }
+        }
+        if !chunk.is_empty() {
+            let _ = tx.send(Ok(chunk));
+        }
+    });
+    let (dict, mut opts) = args.dicts.load()?;
+    dicts::report(&dict, args.quiet, 0);
+    opts.max_words = args.max_words;
     let cfg = StoryConfig {
         max_sentences: args.max_sentences,
         anchor_dates: !args.no_date_anchoring,
@@ -371,68 +434,7 @@ pub fn run(args: CodeArgs) -> Result<i32> {
     let mut seen: HashSet<(Date, String, String, String)> = HashSet::new();
     let mut failed: Option<String> = None;
 
-    // Reading runs on its own thread, a few chunks ahead of coding.
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<Work>, String>>(2);
-    let input_format = args.input_format;
-    let fail_fast = args.on_error == OnError::Fail;
     std::thread::scope(|scope| -> Result<()> {
-        scope.spawn(move || {
-            let mut chunk: Vec<Work> = Vec::with_capacity(CHUNK_STORIES);
-            let mut bytes = 0usize;
-            for src in sources {
-                let format = input_format.unwrap_or(match &src {
-                    input::Source::Stdin => InputFormat::Jsonl,
-                    input::Source::File(p) => InputFormat::from_path(p),
-                });
-                // A file that cannot be read stops the run under `--on-error fail`;
-                // otherwise it is reported in order with the records, and the run
-                // goes on and ends with exit status 1.
-                let unreadable = |what: String, chunk: &mut Vec<Work>| {
-                    if fail_fast {
-                        let _ = tx.send(Err(format!("{what}; stopping (--on-error fail)")));
-                        false
-                    } else {
-                        chunk.push(Work::Unreadable(what));
-                        true
-                    }
-                };
-                let records = match input::open(&src, format, &read_opts) {
-                    Ok(r) => r,
-                    Err(e) => {
-                        if unreadable(format!("{}: cannot read: {e}", src.name()), &mut chunk) {
-                            continue;
-                        }
-                        return;
-                    }
-                };
-                for r in records {
-                    match r {
-                        Ok(rec) => {
-                            if let Record::Story(s) = &rec {
-                                bytes += s.text.len();
-                            }
-                            chunk.push(rec.into());
-                            if chunk.len() >= CHUNK_STORIES || bytes >= CHUNK_BYTES {
-                                if tx.send(Ok(std::mem::take(&mut chunk))).is_err() {
-                                    return;
-                                }
-                                bytes = 0;
-                            }
-                        }
-                        Err(e) => {
-                            let what = format!("{}: read error: {e}", src.name());
-                            if unreadable(what, &mut chunk) {
-                                break;
-                            }
-                            return;
-                        }
-                    }
-                }
-            }
-            if !chunk.is_empty() {
-                let _ = tx.send(Ok(chunk));
-            }
-        });
         // Coding runs on another thread, one chunk ahead of writing, so that the
         // workers are not idle while a coded chunk is written out.
         let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<Result<Vec<Done>, String>>(1);
@@ -539,6 +541,11 @@ pub fn run(args: CodeArgs) -> Result<i32> {
         }
         Ok(())
     })?;
+    // The reader has ended: its channel is closed. A panic there would look like the
+    // end of the input, so it must not pass unnoticed.
+    if reader.join().is_err() {
+        bail!("reading the input failed unexpectedly; no output was written");
+    }
     if let Some(pb) = progress {
         pb.finish_and_clear();
     }
