@@ -450,3 +450,24 @@ fn actors_unknown_lists_names_next_to_verbs() {
     .assert()
     .success();
 }
+
+/// The example in the README is what `dyad code` prints on the example stories.
+#[test]
+fn the_readme_example_is_true() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let marker = "from `dyad code examples/stories.jsonl --columns ";
+    let at = readme.find(marker).expect("the README shows a `dyad code` example");
+    let columns = readme[at + marker.len()..].split('`').next().unwrap();
+    let block = readme[at..].split("```").nth(1).expect("the example output block");
+    let shown: Vec<&str> = block.lines().filter(|l| !l.is_empty()).collect();
+    let out = dyad()
+        .current_dir(root)
+        .args(["code", "examples/stories.jsonl", "-q", "--columns", columns])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let actual: Vec<&str> = stdout.lines().take(shown.len()).collect();
+    assert_eq!(actual, shown);
+}

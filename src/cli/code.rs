@@ -393,12 +393,15 @@ pub fn run(args: CodeArgs) -> Result<i32> {
         Some(p) => Some(AtomicFile::create(p)?),
         None => None,
     };
-    let sink: Box<dyn Write> = match atomic.as_mut() {
+    if args.output.is_none()
+        && args.output_format == OutputFormat::Parquet
+        && std::io::stdout().is_terminal()
+    {
+        bail!("Parquet is a binary format: give -o FILE (or redirect standard output)");
+    }
+    let sink: Box<dyn Write + Send> = match atomic.as_mut() {
         Some(a) => Box::new(a),
-        None => Box::new(std::io::BufWriter::with_capacity(
-            1 << 16,
-            std::io::stdout().lock(),
-        )),
+        None => Box::new(std::io::BufWriter::with_capacity(1 << 16, std::io::stdout())),
     };
     let out_name = match &args.output {
         Some(p) => p.display().to_string(),
@@ -411,7 +414,8 @@ pub fn run(args: CodeArgs) -> Result<i32> {
         args.layout,
         columns,
         args.keep_fields.clone(),
-    );
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     if !args.no_header {
         writer.header().with_context(out_err)?;
     }

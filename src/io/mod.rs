@@ -2,3 +2,5 @@
 
 pub mod input;
 pub mod output;
+#[cfg(feature = "parquet")]
+mod parquet;

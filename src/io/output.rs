@@ -1,4 +1,5 @@
-//! Event writers: CSV, TSV, JSON Lines, and the TABARI and PETRARCH event-file layouts.
+//! Event writers: CSV, TSV, JSON Lines, Parquet (with the `parquet` cargo feature),
+//! and the TABARI and PETRARCH event-file layouts.
 
 use crate::cameo;
 use crate::pipeline::Row;
@@ -13,6 +14,8 @@ pub enum OutputFormat {
     Tsv,
     /// One JSON object a line.
     Jsonl,
+    /// Apache Parquet, typed columns (when dyad is built with `--features parquet`).
+    Parquet,
 }
 
 /// Event-file layouts of earlier coders.
@@ -93,8 +96,11 @@ pub fn split_actor(code: &str) -> (&str, &str) {
 }
 
 /// Writes rows in a chosen format and column set.
-pub struct EventWriter<W: Write> {
-    out: W,
+pub struct EventWriter<W: Write + Send> {
+    /// The text sink; `None` when the rows go to Parquet.
+    out: Option<W>,
+    #[cfg(feature = "parquet")]
+    parquet: Option<super::parquet::ParquetRows<W>>,
     format: OutputFormat,
     layout: Option<Layout>,
     columns: Vec<String>,
@@ -123,29 +129,55 @@ fn push_field(out: &mut Vec<u8>, field: &str, delim: u8) {
     }
 }
 
-impl<W: Write> EventWriter<W> {
-    /// A writer; `columns` are validated by the caller against [`ALL_COLUMNS`].
+impl<W: Write + Send> EventWriter<W> {
+    /// A writer; `columns` are validated by the caller against [`ALL_COLUMNS`]. Fails
+    /// when the format is Parquet and dyad was built without it, or the columns do not
+    /// make a Parquet schema.
     pub fn new(
         out: W,
         format: OutputFormat,
         layout: Option<Layout>,
         columns: Vec<String>,
         kept: Vec<String>,
-    ) -> Self {
+    ) -> std::io::Result<Self> {
         let delimiter = match (layout, format) {
             (None, OutputFormat::Csv) => Some(b','),
             (None, OutputFormat::Tsv) => Some(b'\t'),
             _ => None,
         };
-        EventWriter {
+        let parquet = layout.is_none() && format == OutputFormat::Parquet;
+        #[cfg(not(feature = "parquet"))]
+        if parquet {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::Unsupported,
+                "this dyad was built without Parquet output; build it with \
+                 `cargo install --path . --features parquet`",
+            ));
+        }
+        #[cfg(feature = "parquet")]
+        let (out, parquet) = if parquet {
+            let rows = super::parquet::ParquetRows::new(out, &columns, &kept)?;
+            (None, Some(rows))
+        } else {
+            (Some(out), None)
+        };
+        #[cfg(not(feature = "parquet"))]
+        let out = Some(out);
+        Ok(EventWriter {
             out,
+            #[cfg(feature = "parquet")]
+            parquet,
             format,
             layout,
             columns,
             kept,
             delimiter,
             line: Vec::with_capacity(512),
-        }
+        })
+    }
+
+    fn text(&mut self) -> &mut W {
+        self.out.as_mut().expect("a text writer")
     }
 
     /// Writes the header row (CSV and TSV).
@@ -172,10 +204,17 @@ impl<W: Write> EventWriter<W> {
             push_field(&mut self.line, f, d);
         }
         self.line.push(b'\n');
-        self.out.write_all(&self.line)
+        let line = std::mem::take(&mut self.line);
+        let res = self.text().write_all(&line);
+        self.line = line;
+        res
     }
 
-    fn value(&self, col: &str, r: &Row, info: Option<&cameo::CodeInfo>) -> String {
+}
+
+/// A column's text for a row (`info`: the row's code in the ontology).
+pub(crate) fn column_value(col: &str, r: &Row, info: Option<&cameo::CodeInfo>) -> String {
+    {
         let e = &r.event;
         match col {
             "event_id" => r.event_id.clone(),
@@ -210,8 +249,15 @@ impl<W: Write> EventWriter<W> {
         }
     }
 
+}
+
+impl<W: Write + Send> EventWriter<W> {
     /// Writes one row.
     pub fn write(&mut self, r: &Row) -> std::io::Result<()> {
+        #[cfg(feature = "parquet")]
+        if let Some(p) = self.parquet.as_mut() {
+            return p.push(r);
+        }
         if let Some(layout) = self.layout {
             let e = &r.event;
             let line = match layout {
@@ -239,13 +285,13 @@ impl<W: Write> EventWriter<W> {
                     e.issues.join(";")
                 ),
             };
-            return self.out.write_all(line.as_bytes());
+            return self.text().write_all(line.as_bytes());
         }
         let info = cameo::lookup_nearest(&r.event.code);
         let mut vals: Vec<String> = self
             .columns
             .iter()
-            .map(|c| self.value(c, r, info))
+            .map(|c| column_value(c, r, info))
             .collect();
         vals.extend(r.kept.iter().cloned());
         match self.format {
@@ -265,16 +311,25 @@ impl<W: Write> EventWriter<W> {
                     };
                     obj.insert(k.clone(), jv);
                 }
-                serde_json::to_writer(&mut self.out, &obj)?;
-                self.out.write_all(b"\n")
+                let out = self.text();
+                serde_json::to_writer(&mut *out, &obj)?;
+                out.write_all(b"\n")
             }
             _ => self.write_fields(&vals),
         }
     }
 
-    /// Flushes and returns the inner writer.
+    /// Flushes (for Parquet: writes the last rows and the footer) and returns the inner
+    /// writer.
     pub fn finish(mut self) -> std::io::Result<W> {
-        self.out.flush()?;
-        Ok(self.out)
+        #[cfg(feature = "parquet")]
+        if let Some(p) = self.parquet.take() {
+            let mut out = p.finish()?;
+            out.flush()?;
+            return Ok(out);
+        }
+        let mut out = self.out.take().expect("a text writer");
+        out.flush()?;
+        Ok(out)
     }
 }
