@@ -457,9 +457,14 @@ fn the_readme_example_is_true() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
     let marker = "from `dyad code examples/stories.jsonl --columns ";
-    let at = readme.find(marker).expect("the README shows a `dyad code` example");
+    let at = readme
+        .find(marker)
+        .expect("the README shows a `dyad code` example");
     let columns = readme[at + marker.len()..].split('`').next().unwrap();
-    let block = readme[at..].split("```").nth(1).expect("the example output block");
+    let block = readme[at..]
+        .split("```")
+        .nth(1)
+        .expect("the example output block");
     let shown: Vec<&str> = block.lines().filter(|l| !l.is_empty()).collect();
     let out = dyad()
         .current_dir(root)
@@ -470,4 +475,24 @@ fn the_readme_example_is_true() {
     let stdout = String::from_utf8(out.stdout).unwrap();
     let actual: Vec<&str> = stdout.lines().take(shown.len()).collect();
     assert_eq!(actual, shown);
+}
+
+/// Without the `parquet` feature, asking for Parquet says how to get it, and writes
+/// nothing.
+#[cfg(not(feature = "parquet"))]
+#[test]
+fn parquet_without_the_feature_says_how_to_build_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = dyad()
+        .current_dir(tmp.path())
+        .arg("code")
+        .arg(root.join("examples/stories.jsonl"))
+        .args(["--output-format", "parquet", "-o", "e.parquet"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--features parquet"), "{err}");
+    assert!(!tmp.path().join("e.parquet").exists());
 }

@@ -401,7 +401,10 @@ pub fn run(args: CodeArgs) -> Result<i32> {
     }
     let sink: Box<dyn Write + Send> = match atomic.as_mut() {
         Some(a) => Box::new(a),
-        None => Box::new(std::io::BufWriter::with_capacity(1 << 16, std::io::stdout())),
+        None => Box::new(std::io::BufWriter::with_capacity(
+            1 << 16,
+            std::io::stdout(),
+        )),
     };
     let out_name = match &args.output {
         Some(p) => p.display().to_string(),

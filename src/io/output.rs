@@ -209,7 +209,6 @@ impl<W: Write + Send> EventWriter<W> {
         self.line = line;
         res
     }
-
 }
 
 /// A column's text for a row (`info`: the row's code in the ontology).
@@ -248,7 +247,6 @@ pub(crate) fn column_value(col: &str, r: &Row, info: Option<&cameo::CodeInfo>) -
             _ => String::new(),
         }
     }
-
 }
 
 impl<W: Write + Send> EventWriter<W> {

@@ -112,7 +112,7 @@ impl<W: Write + Send> ParquetRows<W> {
                     "sentence" => Some(r.sentence as i64),
                     _ => info.map(|i| i64::from(i.quad_class())),
                 }),
-                Column::Float(v) => v.push(info.map(|i| f64::from(i.goldstein))),
+                Column::Float(v) => v.push(info.map(|i| i.goldstein)),
                 Column::Date(v) => v.push(match name {
                     "date" => r.event.date.day_number(),
                     _ => r.story_date.day_number(),
@@ -120,7 +120,10 @@ impl<W: Write + Send> ParquetRows<W> {
                 Column::Text(v) => v.push(if i < self.dyad_columns {
                     column_value(name, r, info)
                 } else {
-                    r.kept.get(i - self.dyad_columns).cloned().unwrap_or_default()
+                    r.kept
+                        .get(i - self.dyad_columns)
+                        .cloned()
+                        .unwrap_or_default()
                 }),
             }
         }
