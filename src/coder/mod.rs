@@ -248,23 +248,31 @@ const REGULAR_ENDINGS: &[&str] = &[
 fn analyse_sentence(d: &Dictionaries, sentence: &str, max: usize) -> (Vec<Tok>, usize) {
     let mut toks: Vec<Tok> = Vec::with_capacity(48);
     let mut total = 0usize;
+    with_word_cache(d, |cache| {
+        text::for_each_token(sentence, |word, cap, _, _| {
+            total += 1;
+            if toks.len() < max {
+                toks.push(Tok {
+                    cap,
+                    info: cached_analysis(d, cache, word),
+                });
+            }
+        });
+    });
+    (toks, total)
+}
+
+/// Runs `f` with this thread's word cache for `d` (emptied when it belonged to another
+/// dictionary set or has grown past its cap).
+fn with_word_cache<R>(d: &Dictionaries, f: impl FnOnce(&mut WordCache) -> R) -> R {
     TOKEN_CACHE.with(|c| {
         let mut c = c.borrow_mut();
         if c.0 != d.instance || c.1.len() > TOKEN_CACHE_LIMIT {
             c.0 = d.instance;
             c.1.clear();
         }
-        text::for_each_token(sentence, |word, cap, _, _| {
-            total += 1;
-            if toks.len() < max {
-                toks.push(Tok {
-                    cap,
-                    info: cached_analysis(d, &mut c.1, word),
-                });
-            }
-        });
-    });
-    (toks, total)
+        f(&mut c.1)
+    })
 }
 
 fn cached_analysis(d: &Dictionaries, cache: &mut WordCache, word: &str) -> std::rc::Rc<TokInfo> {
@@ -277,14 +285,7 @@ fn cached_analysis(d: &Dictionaries, cache: &mut WordCache, word: &str) -> std::
 }
 
 fn analyse_token(d: &Dictionaries, t: &Token) -> Tok {
-    let info = TOKEN_CACHE.with(|c| {
-        let mut c = c.borrow_mut();
-        if c.0 != d.instance || c.1.len() > TOKEN_CACHE_LIMIT {
-            c.0 = d.instance;
-            c.1.clear();
-        }
-        cached_analysis(d, &mut c.1, &t.text)
-    });
+    let info = with_word_cache(d, |cache| cached_analysis(d, cache, &t.text));
     Tok { cap: t.cap, info }
 }
 
@@ -472,7 +473,7 @@ struct Sentence {
     /// Commas inside compounds.
     bound_comma: Vec<bool>,
     all_caps: bool,
-    /// Token positions by every dictionary id they can match.
+    /// Token positions by the ids verb patterns need.
     where_id: WhereId,
 }
 
