@@ -496,3 +496,19 @@ fn parquet_without_the_feature_says_how_to_build_it() {
     assert!(err.contains("--features parquet"), "{err}");
     assert!(!tmp.path().join("e.parquet").exists());
 }
+
+/// `-o /dev/null` discards the events and leaves the null device a device: an earlier
+/// dyad renamed its temporary file over it, which (as root) broke every later program
+/// that read /dev/null.
+#[cfg(unix)]
+#[test]
+fn output_to_dev_null_keeps_the_device() {
+    use std::os::unix::fs::FileTypeExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let input = big_corpus(tmp.path());
+    with_mini(dyad().arg("code").arg(&input).args(["-q", "-o", "/dev/null"]))
+        .assert()
+        .success();
+    let meta = std::fs::metadata("/dev/null").unwrap();
+    assert!(meta.file_type().is_char_device());
+}
