@@ -506,9 +506,14 @@ fn output_to_dev_null_keeps_the_device() {
     use std::os::unix::fs::FileTypeExt;
     let tmp = tempfile::tempdir().unwrap();
     let input = big_corpus(tmp.path());
-    with_mini(dyad().arg("code").arg(&input).args(["-q", "-o", "/dev/null"]))
-        .assert()
-        .success();
+    with_mini(
+        dyad()
+            .arg("code")
+            .arg(&input)
+            .args(["-q", "-o", "/dev/null"]),
+    )
+    .assert()
+    .success();
     let meta = std::fs::metadata("/dev/null").unwrap();
     assert!(meta.file_type().is_char_device());
 }
