@@ -1852,6 +1852,16 @@ impl<'a> Coder<'a> {
         let mut source: Option<usize> = None;
         let mut subordinate_held: Vec<Found> = Vec::new();
         let date = self.time_shift(s, date);
+        // With no actor in the sentence (and none by default or made up from nouns), a
+        // verb gives no event whatever its pattern; only a `###` or `+++` code it may
+        // end with changes the outcome. Most news sentences are of this kind, and their
+        // other verbs need no pattern search. (`explain` still traces every verb.)
+        let actorless = s.units.is_empty()
+            && trace.is_none()
+            && self.opts.require_dyad
+            && self.opts.default_source.is_none()
+            && self.opts.default_target.is_none()
+            && self.opts.new_actor_length == 0;
         // PETRARCH codes a clause after a remaining comma on its own ("..., the agency said").
         let units_of_work: Vec<(Vec<usize>, bool)> = clauses
             .iter()
@@ -1915,6 +1925,19 @@ impl<'a> Coder<'a> {
                     }
                 }
                 let ctx = MatchCtx::new(s, &live, li, verb_end);
+                if actorless
+                    && !verb.code.ends_coding()
+                    && !std::iter::once(verb.group)
+                        .chain(verb.extra_groups.iter().copied())
+                        .any(|g| {
+                            d.pattern_index[g as usize].ending.iter().any(|&i| {
+                                let pat = &d.pattern_groups[g as usize][i as usize];
+                                ctx.match_pattern(pat, d).is_some()
+                            })
+                        })
+                {
+                    continue;
+                }
                 let mut result: Option<(EventCode, Binding, Option<&Pattern>)> = None;
                 // Only the patterns whose key word occurs in the sentence, in the
                 // order of their groups' longest-first lists.

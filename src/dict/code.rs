@@ -245,6 +245,14 @@ impl EventCode {
     pub fn is_null(&self) -> bool {
         matches!(self, EventCode::Special(Special::Null))
     }
+
+    /// `###` or `+++`: a code that discards the sentence or marks it too complex.
+    pub fn ends_coding(&self) -> bool {
+        matches!(
+            self,
+            EventCode::Special(Special::Discard | Special::Complex)
+        )
+    }
 }
 
 /// Splits `text` into the phrase before the first `[` and the bracketed blocks.

@@ -203,6 +203,9 @@ pub struct PatternIndex {
     pub by_word: HashMap<u32, Vec<u32>>,
     /// Patterns with no word to key on.
     pub always: Vec<u32>,
+    /// The patterns coded `###` or `+++`: matching one ends coding even in a sentence
+    /// with no actor.
+    pub ending: Vec<u32>,
 }
 
 /// Which families of dictionary files the set came from; this selects a few rules.
@@ -711,6 +714,9 @@ impl DictBuilder {
             let mut idx = PatternIndex::default();
             for (i, p) in g.iter_mut().enumerate() {
                 p.compute_required(&synsets);
+                if p.code.ends_coding() {
+                    idx.ending.push(i as u32);
+                }
                 self.d
                     .pattern_words
                     .extend(p.required.iter().map(|(w, _)| w.id));
