@@ -2970,4 +2970,51 @@ mod tests {
         let r = c.code("Norway planned Sweden.", date);
         assert_eq!(r.events.len(), 1);
     }
+
+    #[test]
+    fn discard_and_complex_patterns_still_end_sentences_without_actors() {
+        let mut b = DictBuilder::new();
+        load_texts(
+            &mut b,
+            &[
+                ("a", FileKind::Actors, "NORWAY_ [NOR]\nSWEDEN_ [SWE]\n"),
+                (
+                    "v",
+                    FileKind::Verbs,
+                    "BURN [145]\n- * FLAG [###]\n- * EFFIGY [+++]\n- * HOUSES [143]\n",
+                ),
+            ],
+        );
+        let d = b.build();
+        let opts = Options::default();
+        let c = Coder::new(&d, &opts);
+        let date = Date::parse_any("2020-01-01").unwrap();
+        let cases = [
+            // No actor: the verbs' ordinary patterns are not searched, but ### and +++ are.
+            (
+                "Protesters burned a flag.",
+                Status::Discard {
+                    story: false,
+                    phrase: "BURN".into(),
+                },
+            ),
+            (
+                "Protesters burned an effigy.",
+                Status::Complex("complex phrase of BURN".into()),
+            ),
+            ("Protesters burned houses.", Status::NoEvent),
+            ("Protesters burned tyres.", Status::NoEvent),
+            ("Norway burned houses in Sweden.", Status::Coded),
+        ];
+        for (sentence, want) in cases {
+            let quick = c.code(sentence, date);
+            assert_eq!(quick.status, want, "{sentence}");
+            // A traced run searches every pattern and must agree.
+            let traced = c.code_with(sentence, date, true);
+            assert_eq!(traced.status, quick.status, "{sentence}");
+            assert_eq!(traced.events.len(), quick.events.len(), "{sentence}");
+        }
+        let r = c.code("Norway burned houses in Sweden.", date);
+        assert_eq!(r.events[0].code, "143");
+    }
 }
