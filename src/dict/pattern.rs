@@ -154,13 +154,13 @@ pub fn parse_pattern(
         return Err("pattern has more than one verb marker *".into());
     }
     let pos = ps.iter().position(|p| p.text == "*").unwrap();
-    let verb_link = link_of(&ps[pos].before);
+    let verb_link = link_of(ps[pos].before);
     let mut weight = 0;
     let mut lower = parse_items(&ps[..pos], vocab, synsets, synset_weights, &mut weight)?;
     // The link of the first upper element is the separator after '*'.
     let mut upper_pieces: Vec<Piece> = ps[pos + 1..].to_vec();
     if let Some(first) = upper_pieces.first_mut() {
-        first.before = ps[pos].after.clone();
+        first.before = ps[pos].after;
     }
     let upper = parse_items(&upper_pieces, vocab, synsets, synset_weights, &mut weight)?;
     if let Some(first) = lower.first_mut() {
@@ -181,9 +181,9 @@ fn parse_items(
     let mut i = 0;
     while i < ps.len() {
         let p = &ps[i];
-        let link = link_of(&p.before);
+        let link = link_of(p.before);
         // TABARI gives a synonym set no length of its own (see the `&` arm).
-        match p.text.as_str() {
+        match p.text {
             "{" => {
                 // Collect alternatives up to the matching '}'.
                 let mut depth = 0;
@@ -194,18 +194,18 @@ fn parse_items(
                     if j >= ps.len() {
                         return Err("unclosed { in pattern".into());
                     }
-                    match ps[j].text.as_str() {
+                    match ps[j].text {
                         "{" => {
                             depth += 1;
-                            alts.last_mut().unwrap().push(ps[j].clone());
+                            alts.last_mut().unwrap().push(ps[j]);
                         }
                         "}" if depth == 0 => break,
                         "}" => {
                             depth -= 1;
-                            alts.last_mut().unwrap().push(ps[j].clone());
+                            alts.last_mut().unwrap().push(ps[j]);
                         }
                         "|" if depth == 0 => alts.push(Vec::new()),
-                        _ => alts.last_mut().unwrap().push(ps[j].clone()),
+                        _ => alts.last_mut().unwrap().push(ps[j]),
                     }
                 }
                 let mut parsed = Vec::new();
@@ -217,12 +217,12 @@ fn parse_items(
                     // Words inside an alternative are padded with blanks: the first one
                     // takes the link of the '{', the last one's mode follows its own
                     // trailing separator, and a '_' after '}' makes the pieces exact.
-                    alt[0].before = p.before.clone();
+                    alt[0].before = p.before;
                     let last = alt.len() - 1;
                     if alt[last].after.trim().is_empty()
                         || alt[last].after.chars().all(|c| c == ' ')
                     {
-                        alt[last].after = String::from(" ");
+                        alt[last].after = " ";
                     }
                     let mut w = 0;
                     let items = parse_items(&alt, vocab, synsets, synset_weights, &mut w)?;
@@ -266,7 +266,7 @@ fn parse_items(
                 while j + 1 < ps.len()
                     && ps[j].after == "_"
                     && !matches!(
-                        ps[j + 1].text.as_str(),
+                        ps[j + 1].text,
                         "{" | "|" | "}" | "*" | "$" | "+" | "%" | "^"
                     )
                 {
@@ -296,7 +296,7 @@ fn parse_items(
                 continue;
             }
             t => {
-                let (w, mode) = word_mode(t, &p.after);
+                let (w, mode) = word_mode(t, p.after);
                 if w.is_empty() {
                     return Err("empty word in pattern".into());
                 }
@@ -306,7 +306,7 @@ fn parse_items(
                 let _ = WordMode::Word;
                 items.push(Item {
                     elem: Elem::Word(PWord {
-                        id: vocab.intern(&w),
+                        id: vocab.intern(w),
                         mode,
                         endings,
                     }),

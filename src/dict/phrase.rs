@@ -96,52 +96,53 @@ fn fold_text(text: &str) -> String {
 }
 
 /// A word or marker scanned from a phrase or pattern, with the separator run that
-/// preceded it and the run that followed it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Piece {
+/// preceded it and the run that followed it (slices of the scanned text).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Piece<'a> {
     /// Text of the word or marker.
-    pub text: String,
+    pub text: &'a str,
     /// Separator characters (` `, `_`, `~`) before the piece.
-    pub before: String,
+    pub before: &'a str,
     /// Separator characters after the piece.
-    pub after: String,
+    pub after: &'a str,
+}
+
+fn is_separator(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'_' | b'~')
 }
 
 /// Splits phrase text into pieces at runs of ` `, `_` and `~`; `{`, `|`, `}` are
-/// pieces of their own.
-pub fn pieces(text: &str) -> Vec<Piece> {
+/// pieces of their own. (Dictionaries hold tens of thousands of phrases: the pieces
+/// borrow the text instead of allocating.)
+pub fn pieces(text: &str) -> Vec<Piece<'_>> {
+    let b = text.as_bytes();
     let mut out: Vec<Piece> = Vec::new();
-    let mut sep = String::new();
-    let mut cur = String::new();
-    let flush = |cur: &mut String, sep: &mut String, out: &mut Vec<Piece>| {
-        if !cur.is_empty() {
-            if let Some(last) = out.last_mut() {
-                last.after = sep.clone();
-            }
-            out.push(Piece {
-                text: std::mem::take(cur),
-                before: std::mem::take(sep),
-                after: String::new(),
-            });
+    let mut i = 0;
+    while i < b.len() {
+        let sep_start = i;
+        while i < b.len() && is_separator(b[i]) {
+            i += 1;
         }
-    };
-    for c in text.chars() {
-        match c {
-            ' ' | '\t' | '_' | '~' => {
-                flush(&mut cur, &mut sep, &mut out);
-                sep.push(c);
-            }
-            '{' | '|' | '}' => {
-                flush(&mut cur, &mut sep, &mut out);
-                cur.push(c);
-                flush(&mut cur, &mut sep, &mut out);
-            }
-            _ => cur.push(c),
+        let sep = &text[sep_start..i];
+        if let Some(last) = out.last_mut() {
+            last.after = sep;
         }
-    }
-    flush(&mut cur, &mut sep, &mut out);
-    if let Some(last) = out.last_mut() {
-        last.after = sep;
+        if i == b.len() {
+            break;
+        }
+        let start = i;
+        if matches!(b[i], b'{' | b'|' | b'}') {
+            i += 1;
+        } else {
+            while i < b.len() && !is_separator(b[i]) && !matches!(b[i], b'{' | b'|' | b'}') {
+                i += 1;
+            }
+        }
+        out.push(Piece {
+            text: &text[start..i],
+            before: sep,
+            after: "",
+        });
     }
     out
 }
@@ -159,14 +160,14 @@ pub fn link_of(sep: &str) -> Link {
 
 /// The matching mode of a word given the separator run after it, and its text without
 /// a trailing `=`.
-pub fn word_mode(word: &str, after: &str) -> (String, WordMode) {
+pub fn word_mode<'a>(word: &'a str, after: &str) -> (&'a str, WordMode) {
     if let Some(w) = word.strip_suffix('=') {
-        return (w.to_string(), WordMode::Exact);
+        return (w, WordMode::Exact);
     }
     if after.contains('_') && !after.contains('~') {
-        (word.to_string(), WordMode::Word)
+        (word, WordMode::Word)
     } else {
-        (word.to_string(), WordMode::Stem)
+        (word, WordMode::Stem)
     }
 }
 
@@ -182,18 +183,18 @@ pub fn parse_phrase(text: &str, vocab: &mut Vocab, final_endings: bool) -> Optio
     let mut links = Vec::with_capacity(ps.len());
     let n = ps.len();
     for (i, p) in ps.iter().enumerate() {
-        let (w, mode) = word_mode(&p.text, &p.after);
+        let (w, mode) = word_mode(p.text, p.after);
         if w.is_empty() {
             return None;
         }
         let endings = final_endings && i == n - 1 && mode == WordMode::Word;
         words.push(PWord {
-            id: vocab.intern(&w),
+            id: vocab.intern(w),
             mode,
             endings,
         });
         if i + 1 < n {
-            links.push(link_of(&p.after));
+            links.push(link_of(p.after));
         }
     }
     Some(Phrase { words, links })
@@ -203,7 +204,51 @@ pub fn parse_phrase(text: &str, vocab: &mut Vocab, final_endings: bool) -> Optio
 mod tests {
     use super::*;
 
+    /// The straightforward scanner `pieces` replaced: (text, before, after) per piece.
+    fn pieces_by_chars(text: &str) -> Vec<(String, String, String)> {
+        let mut out: Vec<(String, String, String)> = Vec::new();
+        let mut sep = String::new();
+        let mut cur = String::new();
+        let flush =
+            |cur: &mut String, sep: &mut String, out: &mut Vec<(String, String, String)>| {
+                if !cur.is_empty() {
+                    if let Some(last) = out.last_mut() {
+                        last.2 = sep.clone();
+                    }
+                    out.push((std::mem::take(cur), std::mem::take(sep), String::new()));
+                }
+            };
+        for c in text.chars() {
+            match c {
+                ' ' | '\t' | '_' | '~' => {
+                    flush(&mut cur, &mut sep, &mut out);
+                    sep.push(c);
+                }
+                '{' | '|' | '}' => {
+                    flush(&mut cur, &mut sep, &mut out);
+                    cur.push(c);
+                    flush(&mut cur, &mut sep, &mut out);
+                }
+                _ => cur.push(c),
+            }
+        }
+        flush(&mut cur, &mut sep, &mut out);
+        if let Some(last) = out.last_mut() {
+            last.2 = sep;
+        }
+        out
+    }
+
     proptest::proptest! {
+        #[test]
+        fn pieces_match_the_character_scanner(text in "[ _~\t{|}A-Z=é$*&%^]{0,30}") {
+            let fast: Vec<(String, String, String)> = pieces(&text)
+                .iter()
+                .map(|p| (p.text.to_string(), p.before.to_string(), p.after.to_string()))
+                .collect();
+            proptest::prop_assert_eq!(fast, pieces_by_chars(&text));
+        }
+
         #[test]
         fn ascii_fast_path_folds_like_the_general_one(text in "[ -~]{0,40}") {
             proptest::prop_assume!(!text.contains(" N'T") && !text.contains(" n't"));
