@@ -54,13 +54,16 @@ impl ActorValue {
 
 /// Recognises `---`, `###`, `+++` (also written with spaces, `- - -`).
 pub fn special(code: &str) -> Option<Special> {
-    let squeezed: String = code.chars().filter(|c| !c.is_whitespace()).collect();
-    match squeezed.as_str() {
-        "---" => Some(Special::Null),
-        "###" => Some(Special::Discard),
-        "+++" => Some(Special::Complex),
-        _ => None,
-    }
+    // Runs on every code of every dictionary: no allocation.
+    let mut marks = code.chars().filter(|c| !c.is_whitespace());
+    let kind = match marks.next()? {
+        '-' => Special::Null,
+        '#' => Special::Discard,
+        '+' => Special::Complex,
+        _ => return None,
+    };
+    let first = code.trim_start().chars().next();
+    (marks.next() == first && marks.next() == first && marks.next().is_none()).then_some(kind)
 }
 
 /// When a dated code applies.
@@ -257,20 +260,20 @@ impl EventCode {
 
 /// Splits `text` into the phrase before the first `[` and the bracketed blocks.
 /// Returns (phrase, blocks, comment) or an error message.
-pub fn split_blocks(text: &str) -> Result<(String, Vec<String>), String> {
-    let mut phrase = String::new();
+pub fn split_blocks(text: &str) -> Result<(&str, Vec<&str>), String> {
+    let phrase;
     let mut blocks = Vec::new();
     let mut rest = text;
     match rest.find('[') {
         Some(i) => {
-            phrase.push_str(&rest[..i]);
+            phrase = &rest[..i];
             rest = &rest[i..];
         }
         None => {
             if rest.contains(']') {
                 return Err("missing [ before ]".into());
             }
-            return Ok((rest.trim().to_string(), blocks));
+            return Ok((rest.trim(), blocks));
         }
     }
     while let Some(start) = rest.find('[') {
@@ -284,7 +287,7 @@ pub fn split_blocks(text: &str) -> Result<(String, Vec<String>), String> {
         let Some(end) = rest[start..].find(']') else {
             return Err("missing ] after [".into());
         };
-        blocks.push(rest[start + 1..start + end].to_string());
+        blocks.push(&rest[start + 1..start + end]);
         rest = &rest[start + end + 1..];
     }
     if !rest.trim().is_empty() {
@@ -293,12 +296,26 @@ pub fn split_blocks(text: &str) -> Result<(String, Vec<String>), String> {
             rest.trim()
         ));
     }
-    Ok((phrase.trim().to_string(), blocks))
+    Ok((phrase.trim(), blocks))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn special_codes_ignore_blanks(code in "[-#+ \t\u{a0}A]{0,6}") {
+            let squeezed: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+            let want = match squeezed.as_str() {
+                "---" => Some(Special::Null),
+                "###" => Some(Special::Discard),
+                "+++" => Some(Special::Complex),
+                _ => None,
+            };
+            proptest::prop_assert_eq!(special(&code), want);
+        }
+    }
 
     fn d(s: &str) -> Date {
         Date::parse_any(s).unwrap()

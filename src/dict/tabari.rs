@@ -36,9 +36,9 @@ fn is_comment_line(line: &str) -> bool {
     t.starts_with('#') || t.starts_with("//") || (t.starts_with('/') && !t.starts_with("/*"))
 }
 
-struct ActorGroup {
-    phrases: Vec<(String, Loc)>,
-    blocks: Vec<(String, Loc)>,
+struct ActorGroup<'t> {
+    phrases: Vec<(&'t str, Loc)>,
+    blocks: Vec<(&'t str, Loc)>,
 }
 
 /// Reads an actors file (TABARI `.actors` or PETRARCH-1 `*.actors.txt`).
@@ -182,13 +182,13 @@ fn finish_actor_group(b: &mut DictBuilder, g: Option<ActorGroup>, count: &mut us
     if codes.blocks.is_empty() {
         return;
     }
-    let parent = g.phrases[0].0.clone();
+    let parent = g.phrases[0].0;
     for (p, loc) in g.phrases {
         if p.trim().len() < 2 {
             b.diag(&loc, Severity::Error, format!("phrase {p:?} is too short"));
             continue;
         }
-        b.add_actor(&p, &parent, codes.clone(), loc);
+        b.add_actor(p, parent, codes.clone(), loc);
         *count += 1;
     }
 }
@@ -253,7 +253,7 @@ pub fn read_agents(b: &mut DictBuilder, file: &str, text: &str) {
                     empty,
                 )
             }
-            _ => (phrase.clone(), Vec::new(), false),
+            _ => (phrase.to_string(), Vec::new(), false),
         };
         let mut forms = vec![base];
         forms.extend(plurals);
@@ -396,7 +396,7 @@ pub fn read_verbs(b: &mut DictBuilder, file: &str, text: &str) {
             }
             VerbSection::Attrib => {
                 match split_blocks(t) {
-                    Ok((p, bl)) if !bl.is_empty() => b.add_attribution(&p, &bl[0], loc),
+                    Ok((p, bl)) if !bl.is_empty() => b.add_attribution(p, bl[0], loc),
                     Ok(_) => b.diag(&loc, Severity::Error, "attribution without a code"),
                     Err(e) => b.diag(&loc, Severity::Error, e),
                 }
@@ -408,7 +408,7 @@ pub fn read_verbs(b: &mut DictBuilder, file: &str, text: &str) {
         if t.starts_with("---") && t.len() > 3 && t.ends_with("---") && t != "---" {
             let inner = t.trim_matches('-').trim();
             let code = match split_blocks(inner) {
-                Ok((_, bl)) if !bl.is_empty() => EventCode::parse(&bl[0]),
+                Ok((_, bl)) if !bl.is_empty() => EventCode::parse(bl[0]),
                 Ok(_) => Ok(EventCode::Special(code::Special::Null)),
                 Err(e) => Err(e),
             };
@@ -441,7 +441,7 @@ pub fn read_verbs(b: &mut DictBuilder, file: &str, text: &str) {
             }
             match split_blocks(p) {
                 Ok((pat, bl)) if !bl.is_empty() => {
-                    b.add_pattern(g, &pat, &bl[0], loc);
+                    b.add_pattern(g, pat, bl[0], loc);
                     patterns += 1;
                 }
                 Ok(_) => b.diag(
@@ -528,7 +528,7 @@ pub fn read_verbs(b: &mut DictBuilder, file: &str, text: &str) {
         let root_text = if block_style && !root.ends_with(['_', '=']) {
             format!("{root}_")
         } else {
-            root.clone()
+            root.to_string()
         };
         let Some(v) = b.add_verb(&root_text, code.clone(), g, loc.clone(), true) else {
             continue;
@@ -595,8 +595,8 @@ fn read_time_line(b: &mut DictBuilder, t: &str, loc: &Loc, parent: &mut Option<S
         };
         phrase.replace('*', p).trim().to_string()
     } else {
-        *parent = Some(phrase.clone());
-        phrase
+        *parent = Some(phrase.to_string());
+        phrase.to_string()
     };
     b.add_time(&text, shift, loc.clone());
 }
