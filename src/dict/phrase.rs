@@ -66,15 +66,12 @@ pub fn canonical(text: &str) -> String {
         text
     };
     if text.is_ascii() {
-        // Dictionary files are almost all ASCII: map bytes, no character folding.
-        return text
-            .bytes()
-            .map(|b| match b {
-                b'-' => '_',
-                b'`' => '\'',
-                b => b.to_ascii_uppercase() as char,
-            })
-            .collect();
+        // Dictionary files are almost all ASCII: upper-case the bytes, no folding.
+        let upper = text.to_ascii_uppercase();
+        if !upper.contains(['-', '`']) {
+            return upper;
+        }
+        return upper.replace('-', "_").replace('`', "'");
     }
     fold_text(text)
 }
@@ -116,7 +113,7 @@ fn is_separator(b: u8) -> bool {
 /// borrow the text instead of allocating.)
 pub fn pieces(text: &str) -> Vec<Piece<'_>> {
     let b = text.as_bytes();
-    let mut out: Vec<Piece> = Vec::new();
+    let mut out: Vec<Piece> = Vec::with_capacity(8);
     let mut i = 0;
     while i < b.len() {
         let sep_start = i;
