@@ -321,6 +321,14 @@ impl DictBuilder {
         }
     }
 
+    /// Makes room for `n` more actor phrases.
+    pub fn reserve_phrases(&mut self, n: usize) {
+        self.d.actors.reserve(n);
+        self.d.entries.reserve(n);
+        self.seen_actor.reserve(n);
+        self.d.vocab.reserve(n);
+    }
+
     /// Records a problem.
     pub fn diag(&mut self, loc: &Loc, severity: Severity, message: impl Into<String>) {
         self.d.diagnostics.push(Diagnostic {

@@ -59,7 +59,9 @@ impl Phrase {
 pub fn canonical(text: &str) -> String {
     // Treebank-style contractions (`DID N'T`) are joined as the text side keeps them.
     let joined;
-    let text = if text.contains(" N'T") || text.contains(" n't") {
+    let text = if memchr::memchr(b'\'', text.as_bytes()).is_some()
+        && (text.contains(" N'T") || text.contains(" n't"))
+    {
         joined = text.replace(" N'T", "N'T").replace(" n't", "n't");
         joined.as_str()
     } else {
@@ -67,11 +69,15 @@ pub fn canonical(text: &str) -> String {
     };
     if text.is_ascii() {
         // Dictionary files are almost all ASCII: upper-case the bytes, no folding.
-        let upper = text.to_ascii_uppercase();
-        if !upper.contains(['-', '`']) {
-            return upper;
-        }
-        return upper.replace('-', "_").replace('`', "'");
+        let bytes: Vec<u8> = text
+            .bytes()
+            .map(|b| match b {
+                b'-' => b'_',
+                b'`' => b'\'',
+                b => b.to_ascii_uppercase(),
+            })
+            .collect();
+        return String::from_utf8(bytes).expect("ASCII stays ASCII");
     }
     fold_text(text)
 }

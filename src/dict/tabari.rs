@@ -47,6 +47,9 @@ struct ActorGroup<'t> {
 
 /// Reads an actors file (TABARI `.actors` or PETRARCH-1 `*.actors.txt`).
 pub fn read_actors(b: &mut DictBuilder, file: &str, text: &str) {
+    // Room for a phrase per line at once, instead of growing (and rehashing) the tables
+    // step by step over tens of thousands of actors.
+    b.reserve_phrases(memchr::memchr_iter(b'\n', text.as_bytes()).count());
     let file: Arc<str> = file.into();
     let mut group: Option<ActorGroup> = None;
     let mut section: Option<&'static str> = None;

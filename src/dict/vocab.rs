@@ -21,6 +21,12 @@ impl Vocab {
         id
     }
 
+    /// Makes room for `n` more words.
+    pub fn reserve(&mut self, n: usize) {
+        self.ids.reserve(n);
+        self.words.reserve(n);
+    }
+
     /// The id of `word` if it is known.
     pub fn lookup(&self, word: &str) -> Option<u32> {
         self.ids.get(word).copied()
