@@ -3,8 +3,9 @@
 # threads, in a release build, and prints MB/s, sentences/s, peak memory and the ratio
 # of dyad's time to `wc -w`'s time on the same file in the same run.
 # Usage: scripts/bench.sh [CORPUS]   (default: ../shared/corpus/reuters21578.jsonl)
-# Each configuration runs RUNS times (default 3); the best time and the largest peak
-# memory are reported.
+# Each configuration runs RUNS times (default 5), one thread and all threads in turn;
+# the best time and the largest peak memory are reported, and the speed-up of all
+# threads over one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SHARED="$(cd .. && pwd)/shared"
@@ -30,33 +31,37 @@ for _ in 1 2 3; do
 done
 printf 'machine: %s cores, %s; corpus %s (%.1f MB)\n' "$CORES" "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)" "$(basename "$CORPUS")" "$(python3 -c "print($BYTES/1e6)")"
 printf 'wc -w: %.3f s (%.0f MB/s)\n\n' "$best_wc" "$(python3 -c "print($BYTES/1e6/$best_wc)")"
-printf '%-13s %7s %8s %8s %11s %9s %9s %7s\n' set threads seconds MB/s sentences/s events peak_MB x_wc
+printf '%-13s %7s %8s %8s %11s %9s %9s %7s %8s\n' set threads seconds MB/s sentences/s events peak_MB x_wc speedup
 for set in dyad phoenix tabari-cameo; do
-  for threads in 1 "$CORES"; do
-    # Best of RUNS (default 3): the least disturbed run, as for `wc -w`.
-    logs=()
-    for _ in $(seq "${RUNS:-3}"); do
+  # One thread and all threads alternate, RUNS times (default 5), so that a change in
+  # the machine's load touches both alike; the best run of each counts, as for `wc -w`.
+  one=()
+  all=()
+  for _ in $(seq "${RUNS:-5}"); do
+    for threads in 1 "$CORES"; do
       log=$(mktemp)
       # shellcheck disable=SC2086
       /usr/bin/time -v "$DYAD" code "$CORPUS" ${SETS[$set]} -j "$threads" -o /dev/null 2> "$log" || { cat "$log" >&2; exit 1; }
-      logs+=("$log")
+      if [ "$threads" = 1 ]; then one+=("$log"); else all+=("$log"); fi
     done
-    python3 - "$set" "$threads" "$BYTES" "$best_wc" "${logs[@]}" <<'PY'
-import re, sys
-name, threads, size, wc = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
-runs = []
-for path in sys.argv[5:]:
-    log = open(path).read()
-    h, m, s = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", log).groups()
-    secs = (int(h or 0) * 3600) + int(m) * 60 + float(s)
-    rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", log).group(1)) / 1024
-    sent, ev = map(int, re.search(r"(\d+) sentences, (\d+) events", log).groups())
-    runs.append((secs, rss, sent, ev))
-secs = min(r[0] for r in runs)
-rss = max(r[1] for r in runs)
-sent, ev = runs[0][2], runs[0][3]
-print(f"{name:<13} {threads:>7} {secs:8.2f} {size/1e6/secs:8.1f} {sent/secs:11.0f} {ev:9d} {rss:9.0f} {secs/wc:7.1f}")
-PY
-    rm -f "${logs[@]}"
   done
+  python3 - "$set" "$CORES" "$BYTES" "$best_wc" "${one[*]}" "${all[*]}" <<'PY'
+import re, sys
+name, cores, size, wc = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
+def best(paths):
+    runs = []
+    for path in paths.split():
+        log = open(path).read()
+        h, m, s = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", log).groups()
+        secs = (int(h or 0) * 3600) + int(m) * 60 + float(s)
+        rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", log).group(1)) / 1024
+        sent, ev = map(int, re.search(r"(\d+) sentences, (\d+) events", log).groups())
+        runs.append((secs, rss, sent, ev))
+    return min(r[0] for r in runs), max(r[1] for r in runs), runs[0][2], runs[0][3]
+t1 = best(sys.argv[5])[0]
+for threads, paths in (("1", sys.argv[5]), (cores, sys.argv[6])):
+    secs, rss, sent, ev = best(paths)
+    print(f"{name:<13} {threads:>7} {secs:8.2f} {size/1e6/secs:8.1f} {sent/secs:11.0f} {ev:9d} {rss:9.0f} {secs/wc:7.1f} {t1/secs:8.2f}")
+PY
+  rm -f "${one[@]}" "${all[@]}"
 done

@@ -264,19 +264,21 @@ pub fn split_blocks(text: &str) -> Result<(&str, Vec<&str>), String> {
     let phrase;
     let mut blocks = Vec::new();
     let mut rest = text;
-    match rest.find('[') {
+    // (Byte searches: every dictionary line comes through here.)
+    let find = |text: &str, b: u8| memchr::memchr(b, text.as_bytes());
+    match find(rest, b'[') {
         Some(i) => {
             phrase = &rest[..i];
             rest = &rest[i..];
         }
         None => {
-            if rest.contains(']') {
+            if find(rest, b']').is_some() {
                 return Err("missing [ before ]".into());
             }
             return Ok((rest.trim(), blocks));
         }
     }
-    while let Some(start) = rest.find('[') {
+    while let Some(start) = find(rest, b'[') {
         let between = &rest[..start];
         if !between.trim().is_empty() {
             return Err(format!(
@@ -284,7 +286,7 @@ pub fn split_blocks(text: &str) -> Result<(&str, Vec<&str>), String> {
                 between.trim()
             ));
         }
-        let Some(end) = rest[start..].find(']') else {
+        let Some(end) = find(&rest[start..], b']') else {
             return Err("missing ] after [".into());
         };
         blocks.push(&rest[start + 1..start + end]);

@@ -37,16 +37,40 @@ pub fn read_text(path: &Path) -> Result<String, LoadError> {
         path: path.display().to_string(),
         source: e,
     })?;
-    Ok(decode(&bytes))
+    Ok(decode_owned(bytes))
 }
 
 /// Decodes bytes as UTF-8, or Latin-1 when they are not valid UTF-8.
 pub fn decode(bytes: &[u8]) -> String {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    match std::str::from_utf8(bytes) {
-        Ok(s) => s.to_string(),
-        Err(_) => bytes.iter().map(|&b| b as char).collect(),
+    decode_owned(bytes.to_vec())
+}
+
+/// [`decode`], reusing the buffer when it is UTF-8.
+fn decode_owned(mut bytes: Vec<u8>) -> String {
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
     }
+    match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => latin1(e.as_bytes()),
+    }
+}
+
+/// Latin-1 text as a `String`: ASCII runs are copied whole.
+fn latin1(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() + bytes.len() / 16);
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let ascii = rest.iter().position(|&b| b >= 0x80).unwrap_or(rest.len());
+        out.push_str(std::str::from_utf8(&rest[..ascii]).expect("ASCII is UTF-8"));
+        if let Some(&b) = rest.get(ascii) {
+            out.push(char::from(b));
+            rest = &rest[ascii + 1..];
+        } else {
+            rest = &[];
+        }
+    }
+    out
 }
 
 impl DictFiles {
@@ -143,5 +167,24 @@ pub fn load_texts(b: &mut DictBuilder, files: &[(&str, FileKind, &str)]) {
                 FileKind::Issues => petrarch::read_issues(b, name, text),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn latin1_maps_each_byte_to_its_code_point(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..64)) {
+            let want: String = bytes.iter().map(|&b| char::from(b)).collect();
+            proptest::prop_assert_eq!(latin1(&bytes), want);
+        }
+    }
+
+    #[test]
+    fn utf8_stays_and_a_byte_order_mark_goes() {
+        assert_eq!(decode("\u{feff}Genève".as_bytes()), "Genève");
+        assert_eq!(decode(b"Gen\xe8ve"), "Genève");
     }
 }
