@@ -2949,17 +2949,22 @@ mod tests {
     use crate::dict::load::{load_texts, FileKind};
     use crate::dict::DictBuilder;
 
-    #[test]
-    fn endings_after_multibyte_characters_do_not_panic() {
+    /// Dictionaries of two actors, NORWAY and SWEDEN, and these verbs.
+    fn norway_and_sweden(verbs: &str) -> Dictionaries {
         let mut b = DictBuilder::new();
         load_texts(
             &mut b,
             &[
                 ("a", FileKind::Actors, "NORWAY_ [NOR]\nSWEDEN_ [SWE]\n"),
-                ("v", FileKind::Verbs, "PLAN [030]\n"),
+                ("v", FileKind::Verbs, verbs),
             ],
         );
-        let d = b.build();
+        b.build()
+    }
+
+    #[test]
+    fn endings_after_multibyte_characters_do_not_panic() {
+        let d = norway_and_sweden("PLAN [030]\n");
         let opts = Options::default();
         let c = Coder::new(&d, &opts);
         let date = Date::parse_any("2020-01-01").unwrap();
@@ -2973,19 +2978,8 @@ mod tests {
 
     #[test]
     fn discard_and_complex_patterns_still_end_sentences_without_actors() {
-        let mut b = DictBuilder::new();
-        load_texts(
-            &mut b,
-            &[
-                ("a", FileKind::Actors, "NORWAY_ [NOR]\nSWEDEN_ [SWE]\n"),
-                (
-                    "v",
-                    FileKind::Verbs,
-                    "BURN [145]\n- * FLAG [###]\n- * EFFIGY [+++]\n- * HOUSES [143]\n",
-                ),
-            ],
-        );
-        let d = b.build();
+        let d =
+            norway_and_sweden("BURN [145]\n- * FLAG [###]\n- * EFFIGY [+++]\n- * HOUSES [143]\n");
         let opts = Options::default();
         let c = Coder::new(&d, &opts);
         let date = Date::parse_any("2020-01-01").unwrap();
