@@ -133,23 +133,9 @@ pub fn dateline_len(text: &str) -> usize {
     while !text.is_char_boundary(cut) {
         cut -= 1;
     }
-    let window = &text[..cut];
-    let mut best = None;
-    for dash in [
-        " - ",
-        " -- ",
-        " \u{2014} ",
-        " \u{2013} ",
-        " \u{2014}",
-        "\u{2014} ",
-    ] {
-        if let Some(p) = window.find(dash) {
-            if best.is_none_or(|(b, _)| p < b) {
-                best = Some((p, dash.len()));
-            }
-        }
-    }
-    let Some((pos, len)) = best else { return 0 };
+    let Some((pos, len)) = first_dash(&text[..cut]) else {
+        return 0;
+    };
     let head = &text[..pos];
     let agency = head.contains('(') && head.trim_end().ends_with(')');
     let first_word = head.split([',', ' ']).next().unwrap_or("");
@@ -167,9 +153,62 @@ pub fn dateline_len(text: &str) -> usize {
     }
 }
 
+/// The separators that end a dateline, in order of preference where two start at the
+/// same place.
+const DATELINE_DASHES: [&str; 6] = [
+    " - ",
+    " -- ",
+    " \u{2014} ",
+    " \u{2013} ",
+    " \u{2014}",
+    "\u{2014} ",
+];
+
+/// The first dateline separator in `window`: (start, length).
+fn first_dash(window: &str) -> Option<(usize, usize)> {
+    // Every separator holds a '-' or the lead byte of an em or en dash, and starts at
+    // that byte or the one before: one byte search finds all the places to look.
+    let bytes = window.as_bytes();
+    for d in memchr::memchr2_iter(b'-', 0xE2, bytes) {
+        let found = [d.saturating_sub(1), d]
+            .into_iter()
+            .flat_map(|start| {
+                DATELINE_DASHES
+                    .iter()
+                    .filter(move |dash| bytes[start..].starts_with(dash.as_bytes()))
+                    .map(move |dash| (start, dash.len()))
+            })
+            .next();
+        if found.is_some() {
+            return found;
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The dateline search as first written: every separator searched for in turn.
+    fn first_dash_by_find(window: &str) -> Option<(usize, usize)> {
+        let mut best = None;
+        for dash in DATELINE_DASHES {
+            if let Some(p) = window.find(dash) {
+                if best.is_none_or(|(b, _)| p < b) {
+                    best = Some((p, dash.len()));
+                }
+            }
+        }
+        best
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn dash_search_matches_the_search_by_separator(text in "[ a\\-\u{2013}\u{2014}]{0,24}") {
+            proptest::prop_assert_eq!(first_dash(&text), first_dash_by_find(&text));
+        }
+    }
 
     fn sents(t: &str) -> Vec<&str> {
         split(t).into_iter().map(|(a, b)| &t[a..b]).collect()
