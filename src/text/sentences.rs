@@ -39,9 +39,21 @@ pub fn split(text: &str) -> Vec<(usize, usize)> {
     let bytes = text.as_bytes();
     let mut start = skip_ws(text, 0);
     let mut i = start;
+    // Only blank lines and . ? ! can end a sentence: byte searches skip to the next one.
+    let mut blank_line = memchr::memmem::find(bytes, b"\n\n");
     while i < bytes.len() {
+        if blank_line.is_some_and(|b| b < i) {
+            blank_line = memchr::memmem::find(&bytes[i..], b"\n\n").map(|b| b + i);
+        }
+        let punct = memchr::memchr3(b'.', b'?', b'!', &bytes[i..]).map(|p| p + i);
+        i = match (blank_line, punct) {
+            (Some(b), Some(p)) => b.min(p),
+            (Some(b), None) => b,
+            (None, Some(p)) => p,
+            (None, None) => break,
+        };
         let c = bytes[i];
-        if c == b'\n' && i + 1 < bytes.len() && bytes[i + 1] == b'\n' {
+        if c == b'\n' {
             // A blank line always ends a sentence (paragraph break).
             push(text, start, i, &mut out);
             start = skip_ws(text, i);
@@ -77,7 +89,6 @@ pub fn split(text: &str) -> Vec<(usize, usize)> {
             i = end;
             continue;
         }
-        i += 1;
     }
     push(text, start, bytes.len(), &mut out);
     out
@@ -189,6 +200,63 @@ fn first_dash(window: &str) -> Option<(usize, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The splitter as first written: one byte at a time.
+    fn split_bytewise(text: &str) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        let bytes = text.as_bytes();
+        let mut start = skip_ws(text, 0);
+        let mut i = start;
+        while i < bytes.len() {
+            let c = bytes[i];
+            if c == b'\n' && i + 1 < bytes.len() && bytes[i + 1] == b'\n' {
+                push(text, start, i, &mut out);
+                start = skip_ws(text, i);
+                i = start;
+                continue;
+            }
+            if c == b'.' || c == b'?' || c == b'!' {
+                let mut end = i + 1;
+                while end < bytes.len() && matches!(bytes[end], b'"' | b'\'' | b')') {
+                    end += 1;
+                }
+                for close in ["\u{201D}", "\u{2019}"] {
+                    if text[end..].starts_with(close) {
+                        end += close.len();
+                    }
+                }
+                let next = skip_ws(text, end);
+                let at_break = next > end || end == bytes.len();
+                if at_break && (next >= bytes.len() || starts_sentence(&text[next..])) {
+                    let ends = if c == b'.' {
+                        !period_is_internal(text, start, i)
+                    } else {
+                        true
+                    };
+                    if ends {
+                        push(text, start, end, &mut out);
+                        start = next;
+                        i = next;
+                        continue;
+                    }
+                }
+                i = end;
+                continue;
+            }
+            i += 1;
+        }
+        push(text, start, bytes.len(), &mut out);
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn byte_search_splits_like_the_bytewise_splitter(
+            text in "([A-Za-z0-9]{1,4}|[ .?!\n\"')]|Mr|U\\.S|\u{201D}|\u{00A0}|\u{00E9}){0,40}"
+        ) {
+            proptest::prop_assert_eq!(split(&text), split_bytewise(&text));
+        }
+    }
 
     /// The dateline search as first written: every separator searched for in turn.
     fn first_dash_by_find(window: &str) -> Option<(usize, usize)> {
