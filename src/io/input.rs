@@ -475,21 +475,27 @@ impl Iterator for JsonlReader {
             }
             self.line += 1;
             let raw = self.buf.strip_prefix(BOM).unwrap_or(&self.buf);
-            let line = decode(trim_line_end(raw));
+            // One UTF-8 check; the line is copied only when it must be repaired.
+            let (line, lossy) = match std::str::from_utf8(trim_line_end(raw)) {
+                Ok(text) => (std::borrow::Cow::Borrowed(text), None),
+                Err(_) => (
+                    std::borrow::Cow::Owned(decode(trim_line_end(raw))),
+                    invalid_utf8_line(raw, self.line),
+                ),
+            };
             if line.trim().is_empty() {
                 continue;
             }
-            let lossy = invalid_utf8_line(raw, self.line);
             let raw = raw.to_vec();
             let origin = Origin {
                 file: self.file.clone(),
                 line: self.line,
             };
-            let v: serde_json::Value = match serde_json::from_str(&line) {
+            let mut v: serde_json::Value = match serde_json::from_str(&line) {
                 Ok(v) => v,
                 Err(e) => return Some(Ok(reject(origin, "bad-json", e.to_string(), raw))),
             };
-            let Some(obj) = v.as_object() else {
+            let Some(obj) = v.as_object_mut() else {
                 return Some(Ok(reject(
                     origin,
                     "bad-json",
@@ -504,15 +510,14 @@ impl Iterator for JsonlReader {
                 .iter()
                 .map(|k| get(k).unwrap_or_default())
                 .collect();
+            let (id, date) = (get(&self.opts.id_field), get(&self.opts.date_field));
+            // The text, the bulk of a record, is moved out rather than copied.
+            let text = match obj.remove(&self.opts.text_field) {
+                Some(serde_json::Value::String(t)) => Some(t),
+                other => other.as_ref().and_then(value_text),
+            };
             return Some(Ok(make_story(
-                get(&self.opts.id_field),
-                get(&self.opts.date_field),
-                get(&self.opts.text_field),
-                kept,
-                origin,
-                raw,
-                lossy,
-                &self.opts,
+                id, date, text, kept, origin, raw, lossy, &self.opts,
             )));
         }
     }
