@@ -3,6 +3,7 @@
 //! silently.
 
 use crate::date::Date;
+use serde::de::DeserializeSeed;
 use std::fmt;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -338,6 +339,106 @@ fn value_text(v: &serde_json::Value) -> Option<String> {
     }
 }
 
+/// Reads a JSON record keeping only the named fields, as text (see [`value_text`]):
+/// `None` when the value is not an object. A name may appear more than once; the
+/// last occurrence of a key in the record counts, as with a parsed map.
+struct WantedFields<'n> {
+    names: &'n [&'n str],
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for WantedFields<'_> {
+    type Value = Option<Vec<Option<String>>>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for WantedFields<'_> {
+    type Value = Option<Vec<Option<String>>>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut values: Vec<Option<String>> = vec![None; self.names.len()];
+        while let Some(slot) = map.next_key_seed(KeySlot { names: self.names })? {
+            let Some(first) = slot else {
+                map.next_value::<serde::de::IgnoredAny>()?;
+                continue;
+            };
+            let text = match map.next_value::<serde_json::Value>()? {
+                serde_json::Value::String(t) => Some(t),
+                other => value_text(&other),
+            };
+            let name = self.names[first];
+            for (n, v) in self.names.iter().zip(values.iter_mut()).skip(first + 1) {
+                if *n == name {
+                    v.clone_from(&text);
+                }
+            }
+            values[first] = text;
+        }
+        Ok(Some(values))
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+}
+
+/// Reads an object key as the position of the first wanted name equal to it, without
+/// allocating for keys that are plain strings.
+struct KeySlot<'n> {
+    names: &'n [&'n str],
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for KeySlot<'_> {
+    type Value = Option<usize>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for KeySlot<'_> {
+    type Value = Option<usize>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a key")
+    }
+
+    fn visit_str<E>(self, key: &str) -> Result<Self::Value, E> {
+        Ok(self.names.iter().position(|n| *n == key))
+    }
+}
+
 /// Builds a story from fields, or says why it cannot be one.
 #[allow(clippy::too_many_arguments)]
 fn make_story(
@@ -491,31 +592,33 @@ impl Iterator for JsonlReader {
                 file: self.file.clone(),
                 line: self.line,
             };
-            let mut v: serde_json::Value = match serde_json::from_str(&line) {
-                Ok(v) => v,
+            // Only the fields a run reads are built; the others are checked and skipped.
+            let o = &self.opts;
+            let mut names: Vec<&str> = vec![&o.id_field, &o.date_field, &o.text_field];
+            names.extend(o.keep_fields.iter().map(String::as_str));
+            let mut de = serde_json::Deserializer::from_str(&line);
+            let fields = match (WantedFields { names: &names })
+                .deserialize(&mut de)
+                .and_then(|f| de.end().map(|()| f))
+            {
+                Ok(Some(f)) => f,
+                Ok(None) => {
+                    return Some(Ok(reject(
+                        origin,
+                        "bad-json",
+                        "not a JSON object".into(),
+                        raw,
+                    )))
+                }
                 Err(e) => return Some(Ok(reject(origin, "bad-json", e.to_string(), raw))),
             };
-            let Some(obj) = v.as_object_mut() else {
-                return Some(Ok(reject(
-                    origin,
-                    "bad-json",
-                    "not a JSON object".into(),
-                    raw,
-                )));
-            };
-            let get = |k: &str| obj.get(k).and_then(value_text);
-            let kept = self
-                .opts
-                .keep_fields
-                .iter()
-                .map(|k| get(k).unwrap_or_default())
-                .collect();
-            let (id, date) = (get(&self.opts.id_field), get(&self.opts.date_field));
-            // The text, the bulk of a record, is moved out rather than copied.
-            let text = match obj.remove(&self.opts.text_field) {
-                Some(serde_json::Value::String(t)) => Some(t),
-                other => other.as_ref().and_then(value_text),
-            };
+            let mut fields = fields.into_iter();
+            let (id, date, text) = (
+                fields.next().flatten(),
+                fields.next().flatten(),
+                fields.next().flatten(),
+            );
+            let kept = fields.map(Option::unwrap_or_default).collect();
             return Some(Ok(make_story(
                 id, date, text, kept, origin, raw, lossy, &self.opts,
             )));
@@ -1081,6 +1184,41 @@ mod tests {
                 .collect(),
             _ => unreachable!(),
         }
+    }
+
+    #[test]
+    fn jsonl_reads_only_the_fields_it_needs() {
+        let opts = ReadOptions {
+            keep_fields: vec!["id".into(), "n".into(), "tags".into(), "gone".into()],
+            ..Default::default()
+        };
+        let deep = format!("{}{}", "[".repeat(300), "]".repeat(300));
+        let text = format!(
+            concat!(
+                // Other fields, however nested, are skipped; the last of a repeated key
+                // counts; numbers and arrays are kept as their JSON text.
+                "{{\"id\":\"a\",\"x\":{deep},\"text\":\"first\",\"date\":\"2021-07-05\",",
+                "\"text\":\"Russia \\u0026 China met.\",\"n\":7,\"tags\":[\"a\",1]}}\n",
+                // A field the run reads cannot be nested too deeply.
+                "{{\"id\":\"b\",\"date\":\"2021-07-05\",\"text\":{deep}}}\n",
+            ),
+            deep = deep
+        );
+        let r = records(&text, InputFormat::Jsonl, &opts);
+        match &r[0] {
+            Record::Story(s) => assert_eq!(
+                (s.id.as_str(), s.text.as_str(), s.kept.clone()),
+                (
+                    "a",
+                    "Russia & China met.",
+                    vec!["a".into(), "7".into(), "[\"a\",1]".into(), String::new()]
+                )
+            ),
+            other => panic!("{other:?}"),
+        }
+        assert!(
+            matches!(&r[1], Record::Rejected(j) if j.reason == "bad-json" && j.detail.contains("recursion limit"))
+        );
     }
 
     #[test]
