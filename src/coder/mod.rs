@@ -191,7 +191,7 @@ thread_local! {
         std::cell::RefCell::new((u64::MAX, rustc_hash::FxHashMap::default()));
 }
 
-const TOKEN_CACHE_LIMIT: usize = 200_000;
+const TOKEN_CACHE_LIMIT: usize = 100_000;
 
 #[derive(Clone, Debug)]
 struct Span {
