@@ -1852,12 +1852,14 @@ impl<'a> Coder<'a> {
         let mut source: Option<usize> = None;
         let mut subordinate_held: Vec<Found> = Vec::new();
         let date = self.time_shift(s, date);
-        // With no actor in the sentence (and none by default or made up from nouns), a
-        // verb gives no event whatever its pattern; only a `###` or `+++` code it may
-        // end with changes the outcome. Most news sentences are of this kind, and their
-        // other verbs need no pattern search. (`explain` still traces every verb.)
-        let actorless = s.units.is_empty()
-            && trace.is_none()
+        // With fewer than two distinct actor codes in the sentence (and none by default
+        // or made up from nouns), a verb gives no event whatever its pattern: an event
+        // needs a source code other than its target's. Only a `###` or `+++` code a
+        // verb may end with changes the outcome. Most news sentences are of this kind
+        // (in Reuters, 55% have no actor and 30% one code), and their verbs need no
+        // pattern search. (`explain` still traces every verb.)
+        let eventless = trace.is_none()
+            && at_most_one_code(&s.units)
             && self.opts.require_dyad
             && self.opts.default_source.is_none()
             && self.opts.default_target.is_none()
@@ -1925,7 +1927,7 @@ impl<'a> Coder<'a> {
                     }
                 }
                 let ctx = MatchCtx::new(s, &live, li, verb_end);
-                if actorless
+                if eventless
                     && !verb.code.ends_coding()
                     && !std::iter::once(verb.group)
                         .chain(verb.extra_groups.iter().copied())
@@ -2412,6 +2414,19 @@ impl<'a> Coder<'a> {
             source_unit: subject,
         })
     }
+}
+
+/// True when all the units together carry at most one distinct code.
+fn at_most_one_code(units: &[Unit]) -> bool {
+    let mut first: Option<&str> = None;
+    for c in units.iter().flat_map(|u| &u.members).flat_map(|m| &m.codes) {
+        match first {
+            None => first = Some(c),
+            Some(f) if f == c => {}
+            Some(_) => return false,
+        }
+    }
+    true
 }
 
 /// The quoted text of a new actor: the words of a noun phrase (possessive 'S dropped),
@@ -2977,7 +2992,7 @@ mod tests {
     }
 
     #[test]
-    fn discard_and_complex_patterns_still_end_sentences_without_actors() {
+    fn discard_and_complex_patterns_still_end_sentences_without_a_dyad() {
         let d =
             norway_and_sweden("BURN [145]\n- * FLAG [###]\n- * EFFIGY [+++]\n- * HOUSES [143]\n");
         let opts = Options::default();
@@ -2999,6 +3014,19 @@ mod tests {
             ("Protesters burned houses.", Status::NoEvent),
             ("Protesters burned tyres.", Status::NoEvent),
             ("Norway burned houses in Sweden.", Status::Coded),
+            // One actor code (twice): no event either, but ### and +++ still count.
+            (
+                "Norway burned a flag.",
+                Status::Discard {
+                    story: false,
+                    phrase: "BURN".into(),
+                },
+            ),
+            (
+                "Norway burned an effigy of Norway.",
+                Status::Complex("complex phrase of BURN".into()),
+            ),
+            ("Norway burned houses in Norway.", Status::NoEvent),
         ];
         for (sentence, want) in cases {
             let quick = c.code(sentence, date);
