@@ -473,8 +473,9 @@ struct Sentence {
     /// Commas inside compounds.
     bound_comma: Vec<bool>,
     all_caps: bool,
-    /// Token positions by the ids verb patterns need.
-    where_id: WhereId,
+    /// Token positions by the ids verb patterns need, built when a pattern is first
+    /// tried (most sentences never need it).
+    where_id: std::cell::OnceCell<WhereId>,
 }
 
 /// Token positions by dictionary id: `id << 32 | position` keys sorted, so that a lookup
@@ -522,6 +523,10 @@ impl WhereId {
 }
 
 impl Sentence {
+    fn where_ids(&self) -> &WhereId {
+        self.where_id.get_or_init(|| WhereId::new(&self.toks))
+    }
+
     fn new(toks: Vec<Tok>, all_caps: bool) -> Sentence {
         let n = toks.len();
         Sentence {
@@ -535,7 +540,7 @@ impl Sentence {
             bound_conj: vec![false; n],
             bound_comma: vec![false; n],
             all_caps,
-            where_id: WhereId::default(),
+            where_id: std::cell::OnceCell::new(),
         }
     }
 }
@@ -604,7 +609,6 @@ impl<'a> Coder<'a> {
         let all_caps = text::is_all_caps(sentence);
         let mut s = Sentence::new(toks, all_caps);
         let n = s.toks.len();
-        s.where_id = WhereId::new(&s.toks);
         // Discards first: they end all processing.
         if let Some((story, phrase)) = self.find_discard(&s) {
             return Coded {
@@ -1959,7 +1963,7 @@ impl<'a> Coder<'a> {
                         )
                     };
                     cands.extend(pi.always.iter().map(|&i| key(i)));
-                    for id in s.where_id.ids() {
+                    for id in s.where_ids().ids() {
                         if let Some(v) = pi.by_word.get(&id) {
                             cands.extend(v.iter().map(|&i| key(i)));
                         }
@@ -2602,7 +2606,7 @@ impl<'s> MatchCtx<'s> {
         }
         let (pa, pz) = (self.live[a], self.live[z - 1] + 1);
         self.s
-            .where_id
+            .where_ids()
             .positions(w.id)
             .any(|p| p >= pa && p < pz && !self.s.deleted[p] && word_matches(w, &self.s.toks[p]))
     }

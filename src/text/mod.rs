@@ -146,6 +146,23 @@ pub fn for_each_token(text: &str, mut emit: impl FnMut(&str, bool, usize, usize)
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
+        if b.is_ascii_alphanumeric() {
+            // A run of ASCII letters and digits, most of every text, joins the word at once.
+            let run = i + bytes[i..]
+                .iter()
+                .position(|b| !b.is_ascii_alphanumeric())
+                .unwrap_or(bytes.len() - i);
+            if cur.is_empty() {
+                cur_start = i;
+                cur_cap = b.is_ascii_uppercase();
+            }
+            let from = cur.len();
+            cur.push_str(&text[i..run]);
+            cur[from..].make_ascii_uppercase();
+            prev = Some(bytes[run - 1] as char);
+            i = run;
+            continue;
+        }
         let (c, len) = if b < 0x80 {
             (b as char, 1)
         } else {
@@ -154,15 +171,6 @@ pub fn for_each_token(text: &str, mut emit: impl FnMut(&str, bool, usize, usize)
         };
         let at = i;
         i += len;
-        if b.is_ascii_alphanumeric() {
-            if cur.is_empty() {
-                cur_start = at;
-                cur_cap = b.is_ascii_uppercase();
-            }
-            cur.push(b.to_ascii_uppercase() as char);
-            prev = Some(c);
-            continue;
-        }
         if c == '/' && bytes.get(i) == Some(&b'*') {
             flush!(cur_start, at);
             match text[at + 2..].find("*/") {
