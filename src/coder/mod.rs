@@ -138,25 +138,82 @@ impl Tok {
 /// What the dictionaries know of a word: its own id, the ids of its bases (without a
 /// regular ending) and of its prefixes that are stems. It depends only on the word and
 /// the dictionaries, so it is computed once per word and thread (see [`analyse_token`]).
+///
+/// The id lists are stored one after the other in one array, inside the structure
+/// when they are short (as for almost every word): the tagger reads several lists of
+/// each token, and separate allocations for each would scatter them over memory.
 struct TokInfo {
     word: Box<str>,
     full: Option<u32>,
-    bases: Box<[u32]>,
-    prefixes: Box<[u32]>,
-    /// Of all these ids: those that begin a phrase of `index_loose` ...
-    loose: Box<[u32]>,
-    /// ... those that begin a phrase of `index_pairs` ...
-    pair_first: Box<[u32]>,
-    /// ... those that are the second word of one ...
-    pair_second: Box<[u32]>,
-    /// ... those some pattern needs ...
-    pattern: Box<[u32]>,
-    /// ... and those that begin a discard or an issue phrase. Most words are none of
-    /// these, and skip the lookups at once.
-    discard: Box<[u32]>,
-    issue: Box<[u32]>,
     /// The word's class when no dictionary phrase covers it.
     class: Tag,
+    /// Where each list ends in the id array (see [`IdList`]).
+    ends: [u16; LISTS],
+    inline: [u32; INLINE_IDS],
+    /// All the ids when there are more than `INLINE_IDS` of them.
+    spilled: Box<[u32]>,
+}
+
+/// The id lists of a [`TokInfo`], in storage order.
+#[derive(Clone, Copy)]
+enum IdList {
+    /// Ids of the word's bases (without a regular ending).
+    Bases,
+    /// Ids of its prefixes that are stems.
+    Prefixes,
+    /// Of the word's ids: those that begin a phrase of `index_loose` ...
+    Loose,
+    /// ... those that begin a phrase of `index_pairs` ...
+    PairFirst,
+    /// ... those that are the second word of one ...
+    PairSecond,
+    /// ... those some pattern needs ...
+    Pattern,
+    /// ... and those that begin a discard or an issue phrase. Most words are none of
+    /// these, and skip the lookups at once.
+    Discard,
+    Issue,
+}
+
+const LISTS: usize = 8;
+const INLINE_IDS: usize = 14;
+
+impl TokInfo {
+    fn new(word: &str, full: Option<u32>, class: Tag, lists: [&[u32]; LISTS]) -> TokInfo {
+        let mut ends = [0u16; LISTS];
+        let mut all: Vec<u32> = Vec::new();
+        let mut inline = [0u32; INLINE_IDS];
+        let total: usize = lists.iter().map(|l| l.len()).sum();
+        let mut n = 0usize;
+        for (k, list) in lists.iter().enumerate() {
+            if total <= INLINE_IDS {
+                inline[n..n + list.len()].copy_from_slice(list);
+            } else {
+                all.extend_from_slice(list);
+            }
+            n += list.len();
+            ends[k] = n as u16;
+        }
+        TokInfo {
+            word: word.into(),
+            full,
+            class,
+            ends,
+            inline,
+            spilled: all.into(),
+        }
+    }
+
+    fn list(&self, which: IdList) -> &[u32] {
+        let k = which as usize;
+        let from = if k == 0 { 0 } else { self.ends[k - 1] as usize };
+        let to = self.ends[k] as usize;
+        if self.spilled.is_empty() {
+            &self.inline[from..to]
+        } else {
+            &self.spilled[from..to]
+        }
+    }
 }
 
 /// The built-in class of a word no dictionary phrase covers.
@@ -353,24 +410,32 @@ fn analyse_word(d: &Dictionaries, s: &str) -> TokInfo {
             .chain(prefixes.iter())
             .copied()
     };
-    let pick = |keep: &dyn Fn(u32) -> bool| -> Box<[u32]> {
+    let pick = |keep: &dyn Fn(u32) -> bool| -> Vec<u32> {
         let mut v: Vec<u32> = all().filter(|&id| keep(id)).collect();
         v.dedup();
-        v.into()
+        v
     };
-    TokInfo {
-        class: word_class(s),
-        word: s.into(),
-        loose: pick(&|id| d.index_loose.contains_key(&id)),
-        pair_first: pick(&|id| d.pair_firsts.contains(&id)),
-        pair_second: pick(&|id| d.pair_seconds.contains(&id)),
-        pattern: pick(&|id| d.pattern_words.contains(&id)),
-        discard: pick(&|id| d.discard_index.contains_key(&id)),
-        issue: pick(&|id| d.issue_index.contains_key(&id)),
+    let loose = pick(&|id| d.index_loose.contains_key(&id));
+    let pair_first = pick(&|id| d.pair_firsts.contains(&id));
+    let pair_second = pick(&|id| d.pair_seconds.contains(&id));
+    let pattern = pick(&|id| d.pattern_words.contains(&id));
+    let discard = pick(&|id| d.discard_index.contains_key(&id));
+    let issue = pick(&|id| d.issue_index.contains_key(&id));
+    TokInfo::new(
+        s,
         full,
-        bases: bases.into(),
-        prefixes: prefixes.into(),
-    }
+        word_class(s),
+        [
+            &bases,
+            &prefixes,
+            &loose,
+            &pair_first,
+            &pair_second,
+            &pattern,
+            &discard,
+            &issue,
+        ],
+    )
 }
 
 /// Every dictionary id a token can match as a first word: itself, its bases, its prefixes.
@@ -378,8 +443,8 @@ fn token_ids(t: &Tok) -> impl Iterator<Item = u32> + '_ {
     t.info
         .full
         .into_iter()
-        .chain(t.info.bases.iter().copied())
-        .chain(t.info.prefixes.iter().copied())
+        .chain(t.info.list(IdList::Bases).iter().copied())
+        .chain(t.info.list(IdList::Prefixes).iter().copied())
 }
 
 fn word_matches(w: &PWord, t: &Tok) -> bool {
@@ -389,8 +454,8 @@ fn word_matches(w: &PWord, t: &Tok) -> bool {
     }
     match w.mode {
         WordMode::Exact => false,
-        WordMode::Word => w.endings && t.bases.contains(&w.id),
-        WordMode::Stem => t.prefixes.contains(&w.id),
+        WordMode::Word => w.endings && t.list(IdList::Bases).contains(&w.id),
+        WordMode::Stem => t.list(IdList::Prefixes).contains(&w.id),
     }
 }
 
@@ -492,7 +557,7 @@ impl WhereId {
         for (i, t) in toks.iter().enumerate() {
             keys.extend(
                 t.info
-                    .pattern
+                    .list(IdList::Pattern)
                     .iter()
                     .map(|&id| u64::from(id) << 32 | i as u64),
             );
@@ -855,7 +920,7 @@ impl<'a> Coder<'a> {
         }
         let taken = vec![false; s.toks.len()];
         for i in 0..s.toks.len() {
-            for id in s.toks[i].info.discard.iter() {
+            for id in s.toks[i].info.list(IdList::Discard).iter() {
                 for &k in self.dict.discard_index.get(id).into_iter().flatten() {
                     let (p, d) = &self.dict.discards[k as usize];
                     if match_phrase(p, &s.toks, i, &taken).is_some() {
@@ -877,7 +942,7 @@ impl<'a> Coder<'a> {
         for i in 0..s.toks.len() {
             let candidates = s.toks[i]
                 .info
-                .issue
+                .list(IdList::Issue)
                 .iter()
                 .flat_map(|id| self.dict.issue_index.get(id).into_iter().flatten());
             for &k in candidates {
@@ -937,14 +1002,14 @@ impl<'a> Coder<'a> {
                     }
                 }
             };
-            for id in t.info.loose.iter() {
+            for id in t.info.list(IdList::Loose).iter() {
                 if let Some(list) = d.index_loose.get(id) {
                     consider(list, &mut best);
                 }
             }
             if i + 1 < n && !taken[i + 1] {
-                let seconds = &s.toks[i + 1].info.pair_second;
-                for &first in t.info.pair_first.iter() {
+                let seconds = s.toks[i + 1].info.list(IdList::PairSecond);
+                for &first in t.info.list(IdList::PairFirst).iter() {
                     for &second in seconds.iter() {
                         let key = u64::from(first) << 32 | u64::from(second);
                         if let Some(list) = d.index_pairs.get(&key) {
