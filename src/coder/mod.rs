@@ -237,15 +237,45 @@ fn word_class(w: &str) -> Tag {
     }
 }
 
-/// Word analyses by word.
-type WordCache = rustc_hash::FxHashMap<Box<str>, std::rc::Rc<TokInfo>>;
+/// Word analyses by word. Words of up to 15 bytes (almost all) are keyed by their
+/// bytes and length packed in an integer, so that a lookup compares two machine words
+/// instead of following a pointer to compare strings.
+#[derive(Default)]
+struct WordCache {
+    short: rustc_hash::FxHashMap<u128, std::rc::Rc<TokInfo>>,
+    long: rustc_hash::FxHashMap<Box<str>, std::rc::Rc<TokInfo>>,
+}
+
+impl WordCache {
+    fn len(&self) -> usize {
+        self.short.len() + self.long.len()
+    }
+
+    fn clear(&mut self) {
+        self.short.clear();
+        self.long.clear();
+    }
+
+    /// The packed key of a word of at most 15 bytes: its bytes, zero-padded, and its
+    /// length in the last byte (so "A" and "A\0" differ).
+    fn short_key(word: &str) -> Option<u128> {
+        let b = word.as_bytes();
+        if b.len() > 15 {
+            return None;
+        }
+        let mut key = [0u8; 16];
+        key[..b.len()].copy_from_slice(b);
+        key[15] = b.len() as u8;
+        Some(u128::from_le_bytes(key))
+    }
+}
 
 thread_local! {
     /// Per-thread cache of word analyses, for one dictionary set at a time. News
     /// vocabulary is Zipfian: almost every word is a hit. Cleared when it grows large,
     /// so memory stays bounded.
     static TOKEN_CACHE: std::cell::RefCell<(u64, WordCache)> =
-        std::cell::RefCell::new((u64::MAX, rustc_hash::FxHashMap::default()));
+        std::cell::RefCell::new((u64::MAX, WordCache::default()));
 }
 
 const TOKEN_CACHE_LIMIT: usize = 100_000;
@@ -333,11 +363,18 @@ fn with_word_cache<R>(d: &Dictionaries, f: impl FnOnce(&mut WordCache) -> R) -> 
 }
 
 fn cached_analysis(d: &Dictionaries, cache: &mut WordCache, word: &str) -> std::rc::Rc<TokInfo> {
-    if let Some(i) = cache.get(word) {
+    if let Some(key) = WordCache::short_key(word) {
+        return cache
+            .short
+            .entry(key)
+            .or_insert_with(|| std::rc::Rc::new(analyse_word(d, word)))
+            .clone();
+    }
+    if let Some(i) = cache.long.get(word) {
         return i.clone();
     }
     let i = std::rc::Rc::new(analyse_word(d, word));
-    cache.insert(word.into(), i.clone());
+    cache.long.insert(word.into(), i.clone());
     i
 }
 
