@@ -535,7 +535,7 @@ fn match_phrase_into(
             Link::Gap => {
                 let mut found = None;
                 for n in cur + 1..toks.len() {
-                    if toks[n].text() == "," {
+                    if toks[n].info.class == Tag::Comma {
                         break;
                     }
                     if !taken[n] && word_matches(w, &toks[n]) {
@@ -746,7 +746,7 @@ impl<'a> Coder<'a> {
             && s.toks[0].text() == "ACCORDING"
             && s.toks[1].text() == "TO"
         {
-            if let Some(c) = (2..s.toks.len().min(14)).find(|&i| s.toks[i].text() == ",") {
+            if let Some(c) = (2..s.toks.len().min(14)).find(|&i| s.toks[i].info.class == Tag::Comma) {
                 for i in 0..=c {
                     s.deleted[i] = true;
                 }
@@ -1375,7 +1375,7 @@ impl<'a> Coder<'a> {
                 while k > 0
                     && hops < 3
                     && matches!(s.tags[k - 1], Tag::Word | Tag::Adj | Tag::Num)
-                    && s.toks[k - 1].text() != ","
+                    && s.toks[k - 1].info.class != Tag::Comma
                 {
                     k -= 1;
                     hops += 1;
@@ -1900,20 +1900,25 @@ impl<'a> Coder<'a> {
         if c.verbs > 0 && verbs.len() >= c.verbs {
             return Some(format!("{} verbs", verbs.len()));
         }
-        let conj = (0..s.toks.len())
-            .filter(|&i| live(i) && s.tags[i] == Tag::Conj && !s.bound_conj[i])
-            .count();
-        if c.conj > 0 && conj >= c.conj {
-            return Some(format!("{conj} conjunctions"));
+        // Each count only when its rule is on: the pronoun count reads every word.
+        if c.conj > 0 {
+            let conj = (0..s.toks.len())
+                .filter(|&i| live(i) && s.tags[i] == Tag::Conj && !s.bound_conj[i])
+                .count();
+            if conj >= c.conj {
+                return Some(format!("{conj} conjunctions"));
+            }
         }
         if c.actors > 0 && s.units.len() >= c.actors {
             return Some(format!("{} actors", s.units.len()));
         }
-        let prons = (0..s.toks.len())
-            .filter(|&i| s.tags[i] == Tag::Pron || s.toks[i].text() == "THEY")
-            .count();
-        if c.pronouns > 0 && prons >= c.pronouns {
-            return Some(format!("{prons} pronouns"));
+        if c.pronouns > 0 {
+            let prons = (0..s.toks.len())
+                .filter(|&i| s.tags[i] == Tag::Pron || s.toks[i].text() == "THEY")
+                .count();
+            if prons >= c.pronouns {
+                return Some(format!("{prons} pronouns"));
+            }
         }
         if c.comma > 0 && comma_deleted >= c.comma {
             return Some(format!("{comma_deleted} comma clauses"));
