@@ -1100,15 +1100,18 @@ impl<'a> Coder<'a> {
         }
         // Resolve special codes, null actors and verbs read as nouns.
         for sid in 0..s.spans.len() {
-            let sp = s.spans[sid].clone();
-            match sp.kind {
+            let (kind, start, end) = {
+                let sp = &s.spans[sid];
+                (sp.kind, sp.start, sp.end)
+            };
+            match kind {
                 EntryKind::Actor(a) => {
                     let actor = &d.actors[a as usize];
                     let v = actor.codes.resolve(date);
                     if let Some(t) = trace.as_deref_mut() {
                         t.matches.push(TraceMatch {
-                            start: sp.start,
-                            end: sp.end,
+                            start: start,
+                            end: end,
                             kind: "actor",
                             phrase: actor.text.clone(),
                             code: value_text(v),
@@ -1136,8 +1139,8 @@ impl<'a> Coder<'a> {
                     let verb = &d.verbs[v as usize];
                     if let Some(t) = trace.as_deref_mut() {
                         t.matches.push(TraceMatch {
-                            start: sp.start,
-                            end: sp.end,
+                            start: start,
+                            end: end,
                             kind: "verb",
                             phrase: verb.text.clone(),
                             code: code_text(&verb.code),
@@ -1163,7 +1166,7 @@ impl<'a> Coder<'a> {
                         _ => {}
                     }
                     // A verb after a determiner, or capitalised inside the sentence, is a noun.
-                    let st = sp.start;
+                    let st = start;
                     let after_det = st > 0 && s.tags[st - 1] == Tag::Det;
                     let capitalised = st > 0 && s.toks[st].cap && !s.all_caps;
                     if after_det || capitalised {
@@ -1174,8 +1177,8 @@ impl<'a> Coder<'a> {
                     if let Some(t) = trace.as_deref_mut() {
                         let ag = &d.agents[a as usize];
                         t.matches.push(TraceMatch {
-                            start: sp.start,
-                            end: sp.end,
+                            start: start,
+                            end: end,
                             kind: "agent",
                             phrase: ag.text.clone(),
                             code: if ag.prefix {
@@ -1284,10 +1287,10 @@ impl<'a> Coder<'a> {
         };
         // Agents.
         for sid in 0..s.spans.len() {
-            let sp = s.spans[sid].clone();
-            let EntryKind::Agent(a) = sp.kind else {
+            let EntryKind::Agent(a) = s.spans[sid].kind else {
                 continue;
             };
+            let sp = s.spans[sid].clone();
             if s.tags[sp.start] != Tag::Agent {
                 continue;
             }
