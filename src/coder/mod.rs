@@ -1239,16 +1239,21 @@ impl<'a> Coder<'a> {
                     continue;
                 }
                 let actor = &d.actors[a as usize];
-                let resolved = match actor.codes.resolve(date) {
+                // PETRARCH reads `###` and `+++` on actors as plain codes.
+                let special: Vec<String>;
+                let codes: Option<&Vec<String>> = match actor.codes.resolve(date) {
                     ActorValue::Special(Special::Discard) if self.opts.petrarch => {
-                        ActorValue::Codes(vec!["###".into()])
+                        special = vec!["###".into()];
+                        Some(&special)
                     }
                     ActorValue::Special(Special::Complex) if self.opts.petrarch => {
-                        ActorValue::Codes(vec!["+++".into()])
+                        special = vec!["+++".into()];
+                        Some(&special)
                     }
-                    v => v.clone(),
+                    ActorValue::Codes(codes) => Some(codes),
+                    ActorValue::Special(_) => None,
                 };
-                if let ActorValue::Codes(codes) = &resolved {
+                if let Some(codes) = codes {
                     let text = sp
                         .positions
                         .iter()
