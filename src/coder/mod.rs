@@ -161,9 +161,10 @@ enum IdList {
     Bases,
     /// Ids of its prefixes that are stems.
     Prefixes,
-    /// Of the word's ids: those that begin a phrase of `index_loose` ...
+    /// The phrases of `index_loose` that begin with one of the word's ids (their
+    /// lists one after the other: the tagger needs no index lookup for them) ...
     Loose,
-    /// ... those that begin a phrase of `index_pairs` ...
+    /// Of the word's ids: those that begin a phrase of `index_pairs` ...
     PairFirst,
     /// ... those that are the second word of one ...
     PairSecond,
@@ -452,7 +453,10 @@ fn analyse_word(d: &Dictionaries, s: &str) -> TokInfo {
         v.dedup();
         v
     };
-    let loose = pick(&|id| d.index_loose.contains_key(&id));
+    let loose: Vec<u32> = pick(&|id| d.index_loose.contains_key(&id))
+        .iter()
+        .flat_map(|id| d.index_loose[id].iter().copied())
+        .collect();
     let pair_first = pick(&|id| d.pair_firsts.contains(&id));
     let pair_second = pick(&|id| d.pair_seconds.contains(&id));
     let pattern = pick(&|id| d.pattern_words.contains(&id));
@@ -1022,13 +1026,17 @@ impl<'a> Coder<'a> {
             // The winner is the heaviest matching phrase, the first listed among equals,
             // whichever list it comes from.
             let mut best: Option<(usize, u32)> = None;
-            let mut consider = |list: &[u32], best: &mut Option<(usize, u32)>| {
+            // `sorted`: the list is one of the index's, longest first.
+            let mut consider = |list: &[u32], sorted: bool, best: &mut Option<(usize, u32)>| {
                 for &e in list {
                     let entry = &d.entries[e as usize];
                     if let Some((bw, be)) = *best {
-                        // Lists are longest first: nothing later can win.
                         if entry.weight < bw {
-                            break;
+                            // Nothing later in a longest-first list can win.
+                            if sorted {
+                                break;
+                            }
+                            continue;
                         }
                         if entry.weight == bw && e >= be {
                             continue;
@@ -1039,18 +1047,14 @@ impl<'a> Coder<'a> {
                     }
                 }
             };
-            for id in t.info.list(IdList::Loose).iter() {
-                if let Some(list) = d.index_loose.get(id) {
-                    consider(list, &mut best);
-                }
-            }
+            consider(t.info.list(IdList::Loose), false, &mut best);
             if i + 1 < n && !taken[i + 1] {
                 let seconds = s.toks[i + 1].info.list(IdList::PairSecond);
                 for &first in t.info.list(IdList::PairFirst).iter() {
                     for &second in seconds.iter() {
                         let key = u64::from(first) << 32 | u64::from(second);
                         if let Some(list) = d.index_pairs.get(&key) {
-                            consider(list, &mut best);
+                            consider(list, true, &mut best);
                         }
                     }
                 }
