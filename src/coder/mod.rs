@@ -147,6 +147,11 @@ struct TokInfo {
     full: Option<u32>,
     /// The word's class when no dictionary phrase covers it.
     class: Tag,
+    /// The pair signatures of the ids that begin a phrase of `index_pairs`, and the
+    /// pair bits of the ids that are the second word of one: a pair of words can begin
+    /// such a phrase only if the first's signature and the second's bits meet.
+    pair_signature: u64,
+    pair_bits: u64,
     /// Where each list ends in the id array (see [`IdList`]).
     ends: [u16; LISTS],
     inline: [u32; INLINE_IDS],
@@ -199,6 +204,8 @@ impl TokInfo {
             word: word.into(),
             full,
             class,
+            pair_signature: 0,
+            pair_bits: 0,
             ends,
             inline,
             spilled: all.into(),
@@ -462,7 +469,7 @@ fn analyse_word(d: &Dictionaries, s: &str) -> TokInfo {
     let pattern = pick(&|id| d.pattern_words.contains(&id));
     let discard = pick(&|id| d.discard_index.contains_key(&id));
     let issue = pick(&|id| d.issue_index.contains_key(&id));
-    TokInfo::new(
+    let mut info = TokInfo::new(
         s,
         full,
         word_class(s),
@@ -476,7 +483,16 @@ fn analyse_word(d: &Dictionaries, s: &str) -> TokInfo {
             &discard,
             &issue,
         ],
-    )
+    );
+    info.pair_signature = pair_first
+        .iter()
+        .map(|id| d.pair_signatures.get(id).copied().unwrap_or(0))
+        .fold(0, |a, b| a | b);
+    info.pair_bits = pair_second
+        .iter()
+        .map(|&id| crate::dict::pair_bit(id))
+        .fold(0, |a, b| a | b);
+    info
 }
 
 /// Every dictionary id a token can match as a first word: itself, its bases, its prefixes.
@@ -1048,7 +1064,10 @@ impl<'a> Coder<'a> {
                 }
             };
             consider(t.info.list(IdList::Loose), false, &mut best);
-            if i + 1 < n && !taken[i + 1] {
+            if i + 1 < n
+                && !taken[i + 1]
+                && t.info.pair_signature & s.toks[i + 1].info.pair_bits != 0
+            {
                 let seconds = s.toks[i + 1].info.list(IdList::PairSecond);
                 for &first in t.info.list(IdList::PairFirst).iter() {
                     for &second in seconds.iter() {
