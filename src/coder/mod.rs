@@ -264,17 +264,36 @@ impl WordCache {
         self.long.clear();
     }
 
-    /// The packed key of a word of at most 15 bytes: its bytes, zero-padded, and its
-    /// length in the last byte (so "A" and "A\0" differ).
+    /// The packed key of a word of at most 15 bytes: its bytes and its length, in one
+    /// integer that differs for any two different words.
     fn short_key(word: &str) -> Option<u128> {
         let b = word.as_bytes();
-        if b.len() > 15 {
+        let n = b.len();
+        if n > 15 {
             return None;
         }
-        let mut key = [0u8; 16];
-        key[..b.len()].copy_from_slice(b);
-        key[15] = b.len() as u8;
-        Some(u128::from_le_bytes(key))
+        // Whole-word loads instead of a byte copy. `part` packs up to 7 bytes in the
+        // low 56 bits (the two 4-byte loads overlap; the shift drops the overlap), or
+        // 1 to 3 bytes as first, middle and last: given the length, either is one to one.
+        let part = |b: &[u8]| -> u64 {
+            let n = b.len();
+            if n >= 4 {
+                let lo = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+                let hi = u32::from_le_bytes([b[n - 4], b[n - 3], b[n - 2], b[n - 1]]);
+                u64::from(lo) | (u64::from(hi) >> (8 * (8 - n))) << 32
+            } else if n > 0 {
+                u64::from(b[0]) | u64::from(b[n / 2]) << 8 | u64::from(b[n - 1]) << 16
+            } else {
+                0
+            }
+        };
+        let (lo, hi) = if n >= 8 {
+            let lo = u64::from_le_bytes(b[..8].try_into().expect("8 bytes"));
+            (lo, part(&b[8..]))
+        } else {
+            (part(b), 0)
+        };
+        Some(u128::from(lo) | u128::from(hi) << 64 | (n as u128) << 120)
     }
 }
 
@@ -286,7 +305,7 @@ thread_local! {
         std::cell::RefCell::new((u64::MAX, WordCache::default()));
 }
 
-const TOKEN_CACHE_LIMIT: usize = 100_000;
+const TOKEN_CACHE_LIMIT: usize = 150_000;
 
 #[derive(Clone, Debug)]
 struct Span {
@@ -344,12 +363,12 @@ fn analyse_sentence(d: &Dictionaries, sentence: &str, max: usize) -> (Vec<Tok>, 
     let mut toks: Vec<Tok> = Vec::with_capacity(48);
     let mut total = 0usize;
     with_word_cache(d, |cache| {
-        text::for_each_token(sentence, |word, cap, _, _| {
+        text::for_each_token(sentence, |word, as_written, cap, _, _| {
             total += 1;
             if toks.len() < max {
                 toks.push(Tok {
                     cap,
-                    info: cached_analysis(d, cache, word),
+                    info: cached_analysis(d, cache, word, as_written),
                 });
             }
         });
@@ -370,14 +389,42 @@ fn with_word_cache<R>(d: &Dictionaries, f: impl FnOnce(&mut WordCache) -> R) -> 
     })
 }
 
-fn cached_analysis(d: &Dictionaries, cache: &mut WordCache, word: &str) -> std::rc::Rc<TokInfo> {
+/// The analysis of a token: `word` is its text, or with `as_written` its letters and
+/// digits as the input has them. Short words are also cached as written ("the",
+/// "The"), so that most tokens are found without upper-casing them first.
+fn cached_analysis(
+    d: &Dictionaries,
+    cache: &mut WordCache,
+    word: &str,
+    as_written: bool,
+) -> std::rc::Rc<TokInfo> {
     if let Some(key) = WordCache::short_key(word) {
-        return cache
-            .short
-            .entry(key)
-            .or_insert_with(|| std::rc::Rc::new(analyse_word(d, word)))
-            .clone();
+        if let Some(info) = cache.short.get(&key) {
+            return info.clone();
+        }
+        let info = if as_written && word.bytes().any(|b| b.is_ascii_lowercase()) {
+            // Upper-cased, the word may be known already. (Such keys have no lower-case
+            // letter, and a key as written has one: the two kinds never collide.)
+            let upper = word.to_ascii_uppercase();
+            let upper_key = WordCache::short_key(&upper).expect("same length");
+            cache
+                .short
+                .entry(upper_key)
+                .or_insert_with(|| std::rc::Rc::new(analyse_word(d, &upper)))
+                .clone()
+        } else {
+            std::rc::Rc::new(analyse_word(d, word))
+        };
+        cache.short.insert(key, info.clone());
+        return info;
     }
+    let upper;
+    let word = if as_written {
+        upper = word.to_ascii_uppercase();
+        &upper
+    } else {
+        word
+    };
     if let Some(i) = cache.long.get(word) {
         return i.clone();
     }
@@ -387,7 +434,7 @@ fn cached_analysis(d: &Dictionaries, cache: &mut WordCache, word: &str) -> std::
 }
 
 fn analyse_token(d: &Dictionaries, t: &Token) -> Tok {
-    let info = with_word_cache(d, |cache| cached_analysis(d, cache, &t.text));
+    let info = with_word_cache(d, |cache| cached_analysis(d, cache, &t.text, false));
     Tok { cap: t.cap, info }
 }
 
@@ -766,7 +813,8 @@ impl<'a> Coder<'a> {
             && s.toks[0].text() == "ACCORDING"
             && s.toks[1].text() == "TO"
         {
-            if let Some(c) = (2..s.toks.len().min(14)).find(|&i| s.toks[i].info.class == Tag::Comma) {
+            if let Some(c) = (2..s.toks.len().min(14)).find(|&i| s.toks[i].info.class == Tag::Comma)
+            {
                 for i in 0..=c {
                     s.deleted[i] = true;
                 }
@@ -3107,6 +3155,66 @@ mod tests {
     use crate::dict::DictBuilder;
 
     /// Dictionaries of two actors, NORWAY and SWEDEN, and these verbs.
+    proptest::proptest! {
+        #[test]
+        fn short_word_keys_differ_for_different_words(
+            a in "[A-Z0-9'.]{0,15}|\\PC{0,6}",
+            b in "[A-Z0-9'.]{0,15}|\\PC{0,6}",
+        ) {
+            if let (Some(ka), Some(kb)) = (WordCache::short_key(&a), WordCache::short_key(&b)) {
+                proptest::prop_assert_eq!(ka == kb, a == b);
+            }
+        }
+
+        #[test]
+        fn short_word_keys_see_every_byte(
+            a in "[A-Z0-9]{1,15}",
+            at in 0usize..15,
+            with in "[A-Z0-9]",
+        ) {
+            // The same word with one byte replaced: the keys differ unless it is the same.
+            let at = at % a.len();
+            let b = format!("{}{}{}", &a[..at], with, &a[at + 1..]);
+            let (ka, kb) = (WordCache::short_key(&a).unwrap(), WordCache::short_key(&b).unwrap());
+            proptest::prop_assert_eq!(ka == kb, a == b);
+        }
+    }
+
+    #[test]
+    fn short_word_keys_tell_lengths_and_tails_apart() {
+        let words = [
+            "",
+            "A",
+            "AA",
+            "AAA",
+            "AAAA",
+            "AAAAA",
+            "AAAAAAA",
+            "AAAAAAAA",
+            "AAAAAAAAA",
+            "AAAAAAAAAAAA",
+            "AAAAAAAAAAAAAAA",
+            "A\0",
+            "ABCDEFGHIJKLMNO",
+            "ABCDEFGHIJKLMNP",
+            "BBCDEFGHIJKLMNO",
+            "ABCDEFGHXJKLMNO",
+            "ABCDEFGHIJKXMNO",
+            "ABCDE",
+            "ABXDE",
+        ];
+        let keys: Vec<u128> = words
+            .iter()
+            .map(|w| WordCache::short_key(w).unwrap())
+            .collect();
+        for i in 0..keys.len() {
+            for j in 0..i {
+                assert_ne!(keys[i], keys[j], "{:?} and {:?}", words[i], words[j]);
+            }
+        }
+        assert!(WordCache::short_key("ABCDEFGHIJKLMNOP").is_none());
+    }
+
     fn norway_and_sweden(verbs: &str) -> Dictionaries {
         let mut b = DictBuilder::new();
         load_texts(

@@ -844,8 +844,7 @@ impl DictBuilder {
                     (Some(phrase::Link::Adjacent), Some(second)) => {
                         self.d.pair_firsts.insert(first);
                         self.d.pair_seconds.insert(second.id);
-                        *self.d.pair_signatures.entry(first).or_default() |=
-                            pair_bit(second.id);
+                        *self.d.pair_signatures.entry(first).or_default() |= pair_bit(second.id);
                         pairs
                             .entry(u64::from(first) << 32 | u64::from(second.id))
                             .or_default()

@@ -94,9 +94,13 @@ pub struct Token {
 /// is skipped.
 pub fn tokenize(text: &str) -> Vec<Token> {
     let mut out: Vec<Token> = Vec::with_capacity(text.len() / 5 + 1);
-    for_each_token(text, |word, cap, start, end| {
+    for_each_token(text, |word, as_written, cap, start, end| {
         out.push(Token {
-            text: word.to_string(),
+            text: if as_written {
+                word.to_ascii_uppercase()
+            } else {
+                word.to_string()
+            },
             cap,
             start,
             end,
@@ -105,16 +109,48 @@ pub fn tokenize(text: &str) -> Vec<Token> {
     out
 }
 
-/// The tokens of [`tokenize`], handed to `emit` as (text, capitalised, start, end)
-/// without allocating a string for each.
-pub fn for_each_token(text: &str, mut emit: impl FnMut(&str, bool, usize, usize)) {
+/// ASCII letters and digits: the bytes of most words.
+static ALNUM: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = (b as u8).is_ascii_alphanumeric();
+        b += 1;
+    }
+    t
+};
+
+/// ASCII bytes that end a word and add nothing to it: blanks, separators, `;` and `"`
+/// (a comma too, unless it stands inside a number; a period needs a closer look).
+static ENDS_WORD: [bool; 256] = {
+    let mut t = [false; 256];
+    let ends = b" \t\n\r\x0b\x0c?!-_()[]:*<>|;\"";
+    let mut k = 0;
+    while k < ends.len() {
+        t[ends[k] as usize] = true;
+        k += 1;
+    }
+    t
+};
+
+/// The tokens of [`tokenize`], handed to `emit` as (text, as written, capitalised,
+/// start, end) without allocating a string for each. When "as written" is true, the
+/// text is a run of ASCII letters and digits straight from the input, to be
+/// upper-cased (so the common word costs no copy); otherwise it is the token's text.
+pub fn for_each_token(text: &str, mut emit: impl FnMut(&str, bool, bool, usize, usize)) {
     let bytes = text.as_bytes();
     let mut cur = String::with_capacity(64);
     let mut cur_start = 0usize;
     let mut cur_cap = false;
     let mut prev: Option<char> = None;
     // Quotes around a word are not part of it; a lone quote or period is no word.
-    let mut emit_word = |w: &str, cap: bool, start: usize, end: usize| {
+    fn emit_word(
+        emit: &mut impl FnMut(&str, bool, bool, usize, usize),
+        w: &str,
+        cap: bool,
+        start: usize,
+        end: usize,
+    ) {
         let mut w = w;
         if w.len() > 1 && w.starts_with('\'') {
             w = &w[1..];
@@ -123,13 +159,13 @@ pub fn for_each_token(text: &str, mut emit: impl FnMut(&str, bool, usize, usize)
             w = &w[..w.len() - 1];
         }
         if !w.is_empty() && w != "'" && w != "." {
-            emit(w, cap, start, end);
+            emit(w, false, cap, start, end);
         }
-    };
+    }
     macro_rules! flush {
         ($start:expr, $end:expr) => {
             if !cur.is_empty() {
-                emit_word(&cur, cur_cap, $start, $end);
+                emit_word(&mut emit, &cur, cur_cap, $start, $end);
                 cur.clear();
             }
         };
@@ -146,13 +182,28 @@ pub fn for_each_token(text: &str, mut emit: impl FnMut(&str, bool, usize, usize)
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
-        if b.is_ascii_alphanumeric() {
+        if ALNUM[b as usize] {
             // A run of ASCII letters and digits, most of every text, joins the word at once.
-            let run = i + bytes[i..]
-                .iter()
-                .position(|b| !b.is_ascii_alphanumeric())
-                .unwrap_or(bytes.len() - i);
+            let mut run = i + 1;
+            while run < bytes.len() && ALNUM[bytes[run] as usize] {
+                run += 1;
+            }
             if cur.is_empty() {
+                // A whole word as written: no copy.
+                let whole = match bytes.get(run) {
+                    None => true,
+                    Some(b',') => {
+                        !(bytes[run - 1].is_ascii_digit()
+                            && bytes.get(run + 1).is_some_and(u8::is_ascii_digit))
+                    }
+                    Some(&next) => ENDS_WORD[next as usize],
+                };
+                if whole {
+                    emit(&text[i..run], true, b.is_ascii_uppercase(), i, run);
+                    prev = Some(bytes[run - 1] as char);
+                    i = run;
+                    continue;
+                }
                 cur_start = i;
                 cur_cap = b.is_ascii_uppercase();
             }
@@ -218,7 +269,7 @@ pub fn for_each_token(text: &str, mut emit: impl FnMut(&str, bool, usize, usize)
         if c == ',' || c == ';' || c == '"' || c == '\u{201C}' || c == '\u{201D}' {
             flush!(cur_start, at);
             let mark = if c == ';' || c == ',' { "," } else { "\"" };
-            emit_word(mark, false, at, at + len);
+            emit_word(&mut emit, mark, false, at, at + len);
             prev = Some(c);
             continue;
         }
