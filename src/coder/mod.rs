@@ -485,11 +485,19 @@ fn analyse_word(d: &Dictionaries, s: &str) -> TokInfo {
             }
         }
     }
-    // Only prefixes as long as some stem of the dictionaries are looked up.
+    // Prefixes matter only as stems (see `word_matches`): only those as long as some
+    // stem, and that the stem filter does not rule out, are looked up.
     let mut prefixes = Vec::new();
-    for (i, _) in s.char_indices().skip(1) {
+    let mut hash = crate::dict::StemFilter::START;
+    let bytes = s.as_bytes();
+    for i in 1..bytes.len() {
+        // The hash of `s[..i]`.
+        hash = crate::dict::StemFilter::step(hash, bytes[i - 1]);
         // (Stems of 63 bytes or more share the top bit.)
-        if d.stem_lengths & (1u64 << i.min(63)) == 0 {
+        if !s.is_char_boundary(i)
+            || d.stem_lengths & (1u64 << i.min(63)) == 0
+            || !d.stem_filter.may_contain(hash)
+        {
             continue;
         }
         if let Some(id) = d.vocab.lookup(&s[..i]) {
@@ -1181,8 +1189,8 @@ impl<'a> Coder<'a> {
                     let v = actor.codes.resolve(date);
                     if let Some(t) = trace.as_deref_mut() {
                         t.matches.push(TraceMatch {
-                            start: start,
-                            end: end,
+                            start,
+                            end,
                             kind: "actor",
                             phrase: actor.text.clone(),
                             code: value_text(v),
@@ -1210,8 +1218,8 @@ impl<'a> Coder<'a> {
                     let verb = &d.verbs[v as usize];
                     if let Some(t) = trace.as_deref_mut() {
                         t.matches.push(TraceMatch {
-                            start: start,
-                            end: end,
+                            start,
+                            end,
                             kind: "verb",
                             phrase: verb.text.clone(),
                             code: code_text(&verb.code),
@@ -1248,8 +1256,8 @@ impl<'a> Coder<'a> {
                     if let Some(t) = trace.as_deref_mut() {
                         let ag = &d.agents[a as usize];
                         t.matches.push(TraceMatch {
-                            start: start,
-                            end: end,
+                            start,
+                            end,
                             kind: "agent",
                             phrase: ag.text.clone(),
                             code: if ag.prefix {
@@ -3154,7 +3162,6 @@ mod tests {
     use crate::dict::load::{load_texts, FileKind};
     use crate::dict::DictBuilder;
 
-    /// Dictionaries of two actors, NORWAY and SWEDEN, and these verbs.
     proptest::proptest! {
         #[test]
         fn short_word_keys_differ_for_different_words(
@@ -3215,6 +3222,7 @@ mod tests {
         assert!(WordCache::short_key("ABCDEFGHIJKLMNOP").is_none());
     }
 
+    /// Dictionaries of two actors, NORWAY and SWEDEN, and these verbs.
     fn norway_and_sweden(verbs: &str) -> Dictionaries {
         let mut b = DictBuilder::new();
         load_texts(

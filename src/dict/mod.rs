@@ -169,6 +169,50 @@ pub fn pair_bit(id: u32) -> u64 {
     1u64 << (id.wrapping_mul(0x9E37_79B1) >> 26)
 }
 
+/// A set of byte strings that may answer "maybe" for strings not in it, never "no"
+/// for strings in it (a one-hash Bloom filter of 2^18 bits). The hash is computed a
+/// byte at a time, so that the prefixes of a word are tested in one pass.
+#[derive(Clone, Debug)]
+pub struct StemFilter {
+    bits: Box<[u64]>,
+}
+
+const STEM_FILTER_LOG2: u32 = 18;
+
+impl Default for StemFilter {
+    fn default() -> Self {
+        StemFilter {
+            bits: vec![0u64; 1 << (STEM_FILTER_LOG2 - 6)].into(),
+        }
+    }
+}
+
+impl StemFilter {
+    /// The hash of the empty string.
+    pub const START: u64 = 0xcbf2_9ce4_8422_2325;
+
+    /// The hash of a string extended by `byte` (FNV-1a).
+    pub fn step(hash: u64, byte: u8) -> u64 {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    }
+
+    fn bit(hash: u64) -> usize {
+        (hash.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - STEM_FILTER_LOG2)) as usize
+    }
+
+    /// Adds a string.
+    pub fn insert(&mut self, text: &[u8]) {
+        let b = Self::bit(text.iter().fold(Self::START, |h, &c| Self::step(h, c)));
+        self.bits[b / 64] |= 1 << (b % 64);
+    }
+
+    /// False when the string of this hash was never added.
+    pub fn may_contain(&self, hash: u64) -> bool {
+        let b = Self::bit(hash);
+        self.bits[b / 64] & (1 << (b % 64)) != 0
+    }
+}
+
 /// What a dictionary phrase is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum EntryKind {
@@ -295,6 +339,9 @@ pub struct Dictionaries {
     /// Bit `n` is set when some dictionary word matched as a stem has `n` bytes: a
     /// token's prefixes of other lengths need no lookup.
     pub stem_lengths: u64,
+    /// A bit per [`StemFilter`] hash of every word matched as a stem: a token's prefix
+    /// whose bit is clear is no stem and needs no lookup.
+    pub stem_filter: StemFilter,
     /// Regular endings follow English spelling (`-ES` only after sibilants and O), as
     /// PETRARCH generates verb forms; TABARI accepts any of its endings on any word.
     pub strict_endings: bool,
@@ -774,12 +821,15 @@ impl DictBuilder {
             })
             .collect();
         self.d.synsets = synsets;
-        // Stem lengths, from every phrase and pattern word.
+        // Stem lengths and hashes, from every phrase and pattern word.
         let mut mask = 0u64;
+        let mut filter = StemFilter::default();
         let mut note = |w: &PWord| {
             if w.mode == phrase::WordMode::Stem {
-                let n = self.d.vocab.get(w.id).len();
+                let text = self.d.vocab.get(w.id);
+                let n = text.len();
                 mask |= if n < 64 { 1u64 << n } else { 1u64 << 63 };
+                filter.insert(text.as_bytes());
             }
         };
         fn items_words(items: &[Item], f: &mut dyn FnMut(&PWord)) {
@@ -815,6 +865,7 @@ impl DictBuilder {
             }
         }
         self.d.stem_lengths = mask;
+        self.d.stem_filter = filter;
         static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         self.d.instance = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut index: HashMap<u32, Vec<u32>> = HashMap::default();
@@ -904,5 +955,40 @@ impl Dictionaries {
         self.diagnostics
             .iter()
             .filter(|d| d.severity == Severity::Error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::StemFilter;
+
+    fn hash(text: &str) -> u64 {
+        text.bytes().fold(StemFilter::START, StemFilter::step)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn stem_filter_never_forgets_a_stem(stems in proptest::collection::vec("[A-Z]{1,12}", 0..300)) {
+            let mut f = StemFilter::default();
+            for s in &stems {
+                f.insert(s.as_bytes());
+            }
+            for s in &stems {
+                proptest::prop_assert!(f.may_contain(hash(s)));
+            }
+        }
+    }
+
+    #[test]
+    fn stem_filter_rules_out_most_other_strings() {
+        let mut f = StemFilter::default();
+        for i in 0..1000 {
+            f.insert(format!("STEM{i}").as_bytes());
+        }
+        let maybe = (0..10_000)
+            .filter(|i| f.may_contain(hash(&format!("OTHER{i}"))))
+            .count();
+        // 1,000 of 262,144 bits are set: about 0.4% false positives.
+        assert!(maybe < 100, "{maybe} false positives");
     }
 }
