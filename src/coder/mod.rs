@@ -447,7 +447,14 @@ fn analyse_word(d: &Dictionaries, s: &str) -> TokInfo {
             if stem.len() < 2 {
                 continue;
             }
+            // Bases matter only for words that accept endings (see `word_matches`).
             let mut push = |w: &str| {
+                if !d
+                    .ending_filter
+                    .may_contain(crate::dict::WordFilter::hash(w.as_bytes()))
+                {
+                    return;
+                }
                 if let Some(id) = d.vocab.lookup(w) {
                     if !bases.contains(&id) {
                         bases.push(id);
@@ -488,11 +495,11 @@ fn analyse_word(d: &Dictionaries, s: &str) -> TokInfo {
     // Prefixes matter only as stems (see `word_matches`): only those as long as some
     // stem, and that the stem filter does not rule out, are looked up.
     let mut prefixes = Vec::new();
-    let mut hash = crate::dict::StemFilter::START;
+    let mut hash = crate::dict::WordFilter::START;
     let bytes = s.as_bytes();
     for i in 1..bytes.len() {
         // The hash of `s[..i]`.
-        hash = crate::dict::StemFilter::step(hash, bytes[i - 1]);
+        hash = crate::dict::WordFilter::step(hash, bytes[i - 1]);
         // (Stems of 63 bytes or more share the top bit.)
         if !s.is_char_boundary(i)
             || d.stem_lengths & (1u64 << i.min(63)) == 0

@@ -173,21 +173,21 @@ pub fn pair_bit(id: u32) -> u64 {
 /// for strings in it (a one-hash Bloom filter of 2^18 bits). The hash is computed a
 /// byte at a time, so that the prefixes of a word are tested in one pass.
 #[derive(Clone, Debug)]
-pub struct StemFilter {
+pub struct WordFilter {
     bits: Box<[u64]>,
 }
 
-const STEM_FILTER_LOG2: u32 = 18;
+const WORD_FILTER_LOG2: u32 = 18;
 
-impl Default for StemFilter {
+impl Default for WordFilter {
     fn default() -> Self {
-        StemFilter {
-            bits: vec![0u64; 1 << (STEM_FILTER_LOG2 - 6)].into(),
+        WordFilter {
+            bits: vec![0u64; 1 << (WORD_FILTER_LOG2 - 6)].into(),
         }
     }
 }
 
-impl StemFilter {
+impl WordFilter {
     /// The hash of the empty string.
     pub const START: u64 = 0xcbf2_9ce4_8422_2325;
 
@@ -197,12 +197,17 @@ impl StemFilter {
     }
 
     fn bit(hash: u64) -> usize {
-        (hash.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - STEM_FILTER_LOG2)) as usize
+        (hash.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - WORD_FILTER_LOG2)) as usize
+    }
+
+    /// The hash of a whole string.
+    pub fn hash(text: &[u8]) -> u64 {
+        text.iter().fold(Self::START, |h, &c| Self::step(h, c))
     }
 
     /// Adds a string.
     pub fn insert(&mut self, text: &[u8]) {
-        let b = Self::bit(text.iter().fold(Self::START, |h, &c| Self::step(h, c)));
+        let b = Self::bit(Self::hash(text));
         self.bits[b / 64] |= 1 << (b % 64);
     }
 
@@ -339,9 +344,12 @@ pub struct Dictionaries {
     /// Bit `n` is set when some dictionary word matched as a stem has `n` bytes: a
     /// token's prefixes of other lengths need no lookup.
     pub stem_lengths: u64,
-    /// A bit per [`StemFilter`] hash of every word matched as a stem: a token's prefix
+    /// A bit per [`WordFilter`] hash of every word matched as a stem: a token's prefix
     /// whose bit is clear is no stem and needs no lookup.
-    pub stem_filter: StemFilter,
+    pub stem_filter: WordFilter,
+    /// The same for the words that accept regular endings: a token's base (the token
+    /// without an ending) that is none of them needs no lookup.
+    pub ending_filter: WordFilter,
     /// Regular endings follow English spelling (`-ES` only after sibilants and O), as
     /// PETRARCH generates verb forms; TABARI accepts any of its endings on any word.
     pub strict_endings: bool,
@@ -823,13 +831,16 @@ impl DictBuilder {
         self.d.synsets = synsets;
         // Stem lengths and hashes, from every phrase and pattern word.
         let mut mask = 0u64;
-        let mut filter = StemFilter::default();
+        let mut filter = WordFilter::default();
+        let mut ending_filter = WordFilter::default();
         let mut note = |w: &PWord| {
             if w.mode == phrase::WordMode::Stem {
                 let text = self.d.vocab.get(w.id);
                 let n = text.len();
                 mask |= if n < 64 { 1u64 << n } else { 1u64 << 63 };
                 filter.insert(text.as_bytes());
+            } else if w.mode == phrase::WordMode::Word && w.endings {
+                ending_filter.insert(self.d.vocab.get(w.id).as_bytes());
             }
         };
         fn items_words(items: &[Item], f: &mut dyn FnMut(&PWord)) {
@@ -866,6 +877,7 @@ impl DictBuilder {
         }
         self.d.stem_lengths = mask;
         self.d.stem_filter = filter;
+        self.d.ending_filter = ending_filter;
         static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         self.d.instance = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut index: HashMap<u32, Vec<u32>> = HashMap::default();
@@ -960,16 +972,16 @@ impl Dictionaries {
 
 #[cfg(test)]
 mod tests {
-    use super::StemFilter;
+    use super::WordFilter;
 
     fn hash(text: &str) -> u64 {
-        text.bytes().fold(StemFilter::START, StemFilter::step)
+        text.bytes().fold(WordFilter::START, WordFilter::step)
     }
 
     proptest::proptest! {
         #[test]
-        fn stem_filter_never_forgets_a_stem(stems in proptest::collection::vec("[A-Z]{1,12}", 0..300)) {
-            let mut f = StemFilter::default();
+        fn word_filter_never_forgets_a_word(stems in proptest::collection::vec("[A-Z]{1,12}", 0..300)) {
+            let mut f = WordFilter::default();
             for s in &stems {
                 f.insert(s.as_bytes());
             }
@@ -980,8 +992,8 @@ mod tests {
     }
 
     #[test]
-    fn stem_filter_rules_out_most_other_strings() {
-        let mut f = StemFilter::default();
+    fn word_filter_rules_out_most_other_strings() {
+        let mut f = WordFilter::default();
         for i in 0..1000 {
             f.insert(format!("STEM{i}").as_bytes());
         }
