@@ -252,6 +252,10 @@ fn word_class(w: &str) -> Tag {
 struct WordCache {
     short: rustc_hash::FxHashMap<u128, std::rc::Rc<TokInfo>>,
     long: rustc_hash::FxHashMap<Box<str>, std::rc::Rc<TokInfo>>,
+    /// A sentence's words (key, place, as written, capitalised) and rewritten words,
+    /// kept between sentences to reuse their memory.
+    scratch_words: Vec<(Option<u128>, WordAt, bool, bool)>,
+    scratch_text: String,
 }
 
 impl WordCache {
@@ -363,17 +367,48 @@ fn analyse_sentence(d: &Dictionaries, sentence: &str, max: usize) -> (Vec<Tok>, 
     let mut toks: Vec<Tok> = Vec::with_capacity(48);
     let mut total = 0usize;
     with_word_cache(d, |cache| {
-        text::for_each_token(sentence, |word, as_written, cap, _, _| {
+        // Words first, then their lookups in a loop of their own: lookups that miss
+        // the processor's caches then overlap instead of waiting one by one.
+        let mut words = std::mem::take(&mut cache.scratch_words);
+        let mut text = std::mem::take(&mut cache.scratch_text);
+        words.clear();
+        text.clear();
+        text::for_each_token(sentence, |word, as_written, cap, start, end| {
             total += 1;
-            if toks.len() < max {
-                toks.push(Tok {
-                    cap,
-                    info: cached_analysis(d, cache, word, as_written),
-                });
+            if words.len() < max {
+                let place = if as_written {
+                    WordAt::Sentence(start as u32, end as u32)
+                } else {
+                    let from = text.len() as u32;
+                    text.push_str(word);
+                    WordAt::Scratch(from, text.len() as u32)
+                };
+                words.push((WordCache::short_key(word), place, as_written, cap));
             }
         });
+        for &(key, place, as_written, cap) in &words {
+            let hit = key.and_then(|k| cache.short.get(&k)).cloned();
+            let info = hit.unwrap_or_else(|| {
+                let word = match place {
+                    WordAt::Sentence(a, z) => &sentence[a as usize..z as usize],
+                    WordAt::Scratch(a, z) => &text[a as usize..z as usize],
+                };
+                cached_analysis(d, cache, word, as_written)
+            });
+            toks.push(Tok { cap, info });
+        }
+        cache.scratch_words = words;
+        cache.scratch_text = text;
     });
     (toks, total)
+}
+
+/// Where a word of a sentence being analysed is: a byte range of the sentence (a
+/// word as written) or of the scratch text (a word the tokenizer rewrote).
+#[derive(Clone, Copy)]
+enum WordAt {
+    Sentence(u32, u32),
+    Scratch(u32, u32),
 }
 
 /// Runs `f` with this thread's word cache for `d` (emptied when it belonged to another
