@@ -856,6 +856,15 @@ impl<'a> Coder<'a> {
             .first()
             .and_then(|u| u.members.first())
             .map(|m| m.base.clone());
+        if trace.is_none() && self.no_event_possible(&s, forward) {
+            return Coded {
+                status: Status::NoEvent,
+                events: Vec::new(),
+                trace,
+                lead_actor: lead,
+                truncated,
+            };
+        }
         self.find_compounds(&mut s);
         // "According to X, ...": the attribution is not the subject of the sentence.
         if !self.opts.petrarch
@@ -1067,6 +1076,51 @@ impl<'a> Coder<'a> {
             }
         }
         out
+    }
+
+    /// True when, with the actors found, the sentence can only end as "no event":
+    /// fewer than two actor codes even after pronouns stand for the previous
+    /// sentence's lead actor (an event needs a source and a target with different
+    /// codes), at most one actor (so no compound can carry agents to new codes), no
+    /// verb with a `###` or `+++` code or pattern, no complexity rule and no default
+    /// or made-up actors. Most news sentences are of this kind; the rest of the
+    /// coding (compounds, clauses, pronouns, patterns) could not change their outcome.
+    fn no_event_possible(&self, s: &Sentence, forward: Option<&str>) -> bool {
+        let o = self.opts;
+        let d = self.dict;
+        if !(o.require_dyad
+            && o.default_source.is_none()
+            && o.default_target.is_none()
+            && o.new_actor_length == 0
+            && o.complex.is_off()
+            && s.units.len() <= 1)
+        {
+            return false;
+        }
+        let mut codes = s
+            .units
+            .iter()
+            .flat_map(|u| &u.members)
+            .flat_map(|m| &m.codes);
+        let first: Option<&str> = codes.next().map(String::as_str);
+        if codes.any(|c| Some(c.as_str()) != first) {
+            return false;
+        }
+        if let (false, Some(f), Some(c)) = (o.petrarch, forward, first) {
+            if f != c {
+                return false;
+            }
+        }
+        s.spans.iter().all(|sp| match sp.kind {
+            EntryKind::Verb(v) => {
+                let verb = &d.verbs[v as usize];
+                !verb.code.ends_coding()
+                    && std::iter::once(verb.group)
+                        .chain(verb.extra_groups.iter().copied())
+                        .all(|g| d.pattern_index[g as usize].ending.is_empty())
+            }
+            _ => true,
+        })
     }
 
     fn find_discard(&self, s: &Sentence) -> Option<(bool, String)> {
@@ -3262,6 +3316,44 @@ mod tests {
             }
         }
         assert!(WordCache::short_key("ABCDEFGHIJKLMNOP").is_none());
+    }
+
+    #[test]
+    fn sentences_without_a_possible_event_end_as_the_full_coding_would() {
+        let d = norway_and_sweden("BURN [145]\n- * HOUSES [143]\n");
+        let date = Date::parse_any("2020-01-01").unwrap();
+        let opts = Options::default();
+        let c = Coder::new(&d, &opts);
+        let code = |sentence: &str, forward: Option<&str>| {
+            let quick = c.code_full(sentence, date, false, forward);
+            let traced = c.code_full(sentence, date, true, forward);
+            assert_eq!(quick.status, traced.status, "{sentence}");
+            assert_eq!(quick.events.len(), traced.events.len(), "{sentence}");
+            assert_eq!(quick.lead_actor, traced.lead_actor, "{sentence}");
+            quick
+        };
+        // One actor: no event, but it is still the lead actor for the next sentence.
+        let r = code("Norway burned houses.", None);
+        assert_eq!(r.status, Status::NoEvent);
+        assert_eq!(r.lead_actor.as_deref(), Some("NOR"));
+        // A pronoun standing for the previous sentence's lead actor makes a dyad ...
+        let r = code("He burned houses in Sweden.", Some("NOR"));
+        assert_eq!(r.status, Status::Coded);
+        assert_eq!(
+            (r.events[0].source.as_str(), r.events[0].target.as_str()),
+            ("NOR", "SWE")
+        );
+        // ... but not when it is the same actor.
+        assert_eq!(
+            code("He burned houses in Sweden.", Some("SWE")).status,
+            Status::NoEvent
+        );
+        // A complexity rule still applies to such sentences.
+        let mut strict = Options::default();
+        strict.complex.verbs = 1;
+        let c = Coder::new(&d, &strict);
+        let r = c.code("Norway burned houses.", date);
+        assert_eq!(r.status, Status::Complex("1 verbs".into()));
     }
 
     /// Dictionaries of two actors, NORWAY and SWEDEN, and these verbs.

@@ -43,6 +43,13 @@ pub struct Complexity {
     pub no_event: bool,
 }
 
+impl Complexity {
+    /// True when no rule is on.
+    pub fn is_off(&self) -> bool {
+        *self == Complexity::default()
+    }
+}
+
 /// Lengths of comma-delimited clauses that are deleted before coding.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CommaRule {
