@@ -147,6 +147,9 @@ struct TokInfo {
     full: Option<u32>,
     /// The word's class when no dictionary phrase covers it.
     class: Tag,
+    /// The heaviest one-word loose phrase this word matches (weight, entry), the first
+    /// listed among equals.
+    single: Option<(usize, u32)>,
     /// The pair signatures of the ids that begin a phrase of `index_pairs`, and the
     /// pair bits of the ids that are the second word of one: a pair of words can begin
     /// such a phrase only if the first's signature and the second's bits meet.
@@ -166,8 +169,9 @@ enum IdList {
     Bases,
     /// Ids of its prefixes that are stems.
     Prefixes,
-    /// The phrases of `index_loose` that begin with one of the word's ids (their
-    /// lists one after the other: the tagger needs no index lookup for them) ...
+    /// The phrases of `index_loose` of two words or more that begin with one of the
+    /// word's ids (their lists one after the other: the tagger needs no index lookup
+    /// for them) ...
     Loose,
     /// Of the word's ids: those that begin a phrase of `index_pairs` ...
     PairFirst,
@@ -204,11 +208,24 @@ impl TokInfo {
             word: word.into(),
             full,
             class,
+            single: None,
             pair_signature: 0,
             pair_bits: 0,
             ends,
             inline,
             spilled: all.into(),
+        }
+    }
+
+    /// Whether a dictionary word matches this word.
+    fn matches(&self, w: &PWord) -> bool {
+        if self.full == Some(w.id) {
+            return true;
+        }
+        match w.mode {
+            WordMode::Exact => false,
+            WordMode::Word => w.endings && self.list(IdList::Bases).contains(&w.id),
+            WordMode::Stem => self.list(IdList::Prefixes).contains(&w.id),
         }
     }
 
@@ -557,10 +574,13 @@ fn analyse_word(d: &Dictionaries, s: &str) -> TokInfo {
         v.dedup();
         v
     };
-    let loose: Vec<u32> = pick(&|id| d.index_loose.contains_key(&id))
-        .iter()
-        .flat_map(|id| d.index_loose[id].iter().copied())
-        .collect();
+    // Loose phrases of one word depend on the word alone: the best of those it
+    // matches is found here, once; the others are left to the tagger.
+    let (single_word, loose): (Vec<u32>, Vec<u32>) =
+        pick(&|id| d.index_loose.contains_key(&id))
+            .iter()
+            .flat_map(|id| d.index_loose[id].iter().copied())
+            .partition(|&e| d.entries[e as usize].phrase.words.len() == 1);
     let pair_first = pick(&|id| d.pair_firsts.contains(&id));
     let pair_second = pick(&|id| d.pair_seconds.contains(&id));
     let pattern = pick(&|id| d.pattern_words.contains(&id));
@@ -581,6 +601,15 @@ fn analyse_word(d: &Dictionaries, s: &str) -> TokInfo {
             &issue,
         ],
     );
+    for e in single_word {
+        let entry = &d.entries[e as usize];
+        let better = info
+            .single
+            .is_none_or(|(w, b)| entry.weight > w || (entry.weight == w && e < b));
+        if better && info.matches(&entry.phrase.words[0]) {
+            info.single = Some((entry.weight, e));
+        }
+    }
     info.pair_signature = pair_first
         .iter()
         .map(|id| d.pair_signatures.get(id).copied().unwrap_or(0))
@@ -602,15 +631,7 @@ fn token_ids(t: &Tok) -> impl Iterator<Item = u32> + '_ {
 }
 
 fn word_matches(w: &PWord, t: &Tok) -> bool {
-    let t = &*t.info;
-    if t.full == Some(w.id) {
-        return true;
-    }
-    match w.mode {
-        WordMode::Exact => false,
-        WordMode::Word => w.endings && t.list(IdList::Bases).contains(&w.id),
-        WordMode::Stem => t.list(IdList::Prefixes).contains(&w.id),
-    }
+    t.info.matches(w)
 }
 
 /// Matches a phrase whose first word is at `start`; returns the matched positions.
@@ -1193,7 +1214,7 @@ impl<'a> Coder<'a> {
             let t = &s.toks[i];
             // The winner is the heaviest matching phrase, the first listed among equals,
             // whichever list it comes from.
-            let mut best: Option<(usize, u32)> = None;
+            let mut best: Option<(usize, u32)> = t.info.single;
             // `sorted`: the list is one of the index's, longest first.
             let mut consider = |list: &[u32], sorted: bool, best: &mut Option<(usize, u32)>| {
                 for &e in list {
@@ -1231,6 +1252,9 @@ impl<'a> Coder<'a> {
                 }
             }
             let best = best.map(|(w, e)| {
+                if d.entries[e as usize].phrase.words.len() == 1 {
+                    return (w, e, vec![i]);
+                }
                 let ok =
                     match_phrase_into(&d.entries[e as usize].phrase, &s.toks, i, &taken, &mut buf);
                 debug_assert!(ok);
