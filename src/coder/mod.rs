@@ -769,19 +769,74 @@ impl Sentence {
 
     fn new(toks: Vec<Tok>, all_caps: bool) -> Sentence {
         let n = toks.len();
+        // The vectors of the thread's previous sentence, emptied, when there is one.
+        let mut p = SPARE_PARTS
+            .with(|spare| spare.borrow_mut().take())
+            .unwrap_or_default();
+        p.tags.resize(n, Tag::Word);
+        p.span_at.resize(n, None);
+        p.unit_at.resize(n, None);
+        p.deleted.resize(n, false);
+        p.bound_conj.resize(n, false);
+        p.bound_comma.resize(n, false);
         Sentence {
             toks,
-            tags: vec![Tag::Word; n],
-            span_at: vec![None; n],
-            spans: Vec::new(),
-            unit_at: vec![None; n],
-            units: Vec::new(),
-            deleted: vec![false; n],
-            bound_conj: vec![false; n],
-            bound_comma: vec![false; n],
+            tags: p.tags,
+            span_at: p.span_at,
+            spans: p.spans,
+            unit_at: p.unit_at,
+            units: p.units,
+            deleted: p.deleted,
+            bound_conj: p.bound_conj,
+            bound_comma: p.bound_comma,
             all_caps,
             where_id: std::cell::OnceCell::new(),
         }
+    }
+}
+
+/// The vectors of a [`Sentence`], kept empty between sentences.
+#[derive(Default)]
+struct SentenceParts {
+    tags: Vec<Tag>,
+    span_at: Vec<Option<usize>>,
+    spans: Vec<Span>,
+    unit_at: Vec<Option<usize>>,
+    units: Vec<Unit>,
+    deleted: Vec<bool>,
+    bound_conj: Vec<bool>,
+    bound_comma: Vec<bool>,
+}
+
+thread_local! {
+    /// A coded sentence's vectors, kept for the thread's next sentence: coding a
+    /// sentence then allocates none of them.
+    static SPARE_PARTS: std::cell::RefCell<Option<SentenceParts>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+impl Drop for Sentence {
+    fn drop(&mut self) {
+        let mut p = SentenceParts {
+            tags: std::mem::take(&mut self.tags),
+            span_at: std::mem::take(&mut self.span_at),
+            spans: std::mem::take(&mut self.spans),
+            unit_at: std::mem::take(&mut self.unit_at),
+            units: std::mem::take(&mut self.units),
+            deleted: std::mem::take(&mut self.deleted),
+            bound_conj: std::mem::take(&mut self.bound_conj),
+            bound_comma: std::mem::take(&mut self.bound_comma),
+        };
+        p.tags.clear();
+        p.span_at.clear();
+        p.spans.clear();
+        p.unit_at.clear();
+        p.units.clear();
+        p.deleted.clear();
+        p.bound_conj.clear();
+        p.bound_comma.clear();
+        // (When the thread is being torn down, the parts are simply freed.)
+        let _ = SPARE_PARTS.try_with(|spare| *spare.borrow_mut() = Some(p));
     }
 }
 
