@@ -332,8 +332,46 @@ const TOKEN_CACHE_LIMIT: usize = 150_000;
 struct Span {
     start: usize,
     end: usize,
-    positions: Vec<usize>,
+    positions: Positions,
     kind: EntryKind,
+}
+
+/// The token positions of a matched phrase: most phrases have one to three words,
+/// kept inline instead of in an allocation of their own.
+#[derive(Clone, Debug)]
+enum Positions {
+    Inline([usize; 3], u8),
+    Heap(Vec<usize>),
+}
+
+impl From<&[usize]> for Positions {
+    fn from(p: &[usize]) -> Self {
+        if p.len() <= 3 {
+            let mut a = [0; 3];
+            a[..p.len()].copy_from_slice(p);
+            Positions::Inline(a, p.len() as u8)
+        } else {
+            Positions::Heap(p.to_vec())
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a Positions {
+    type Item = &'a usize;
+    type IntoIter = std::slice::Iter<'a, usize>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl std::ops::Deref for Positions {
+    type Target = [usize];
+    fn deref(&self) -> &[usize] {
+        match self {
+            Positions::Inline(a, n) => &a[..*n as usize],
+            Positions::Heap(v) => v,
+        }
+    }
 }
 
 /// An actor reference: a code list and the text it came from.
@@ -576,11 +614,10 @@ fn analyse_word(d: &Dictionaries, s: &str) -> TokInfo {
     };
     // Loose phrases of one word depend on the word alone: the best of those it
     // matches is found here, once; the others are left to the tagger.
-    let (single_word, loose): (Vec<u32>, Vec<u32>) =
-        pick(&|id| d.index_loose.contains_key(&id))
-            .iter()
-            .flat_map(|id| d.index_loose[id].iter().copied())
-            .partition(|&e| d.entries[e as usize].phrase.words.len() == 1);
+    let (single_word, loose): (Vec<u32>, Vec<u32>) = pick(&|id| d.index_loose.contains_key(&id))
+        .iter()
+        .flat_map(|id| d.index_loose[id].iter().copied())
+        .partition(|&e| d.entries[e as usize].phrase.words.len() == 1);
     let pair_first = pick(&|id| d.pair_firsts.contains(&id));
     let pair_second = pick(&|id| d.pair_seconds.contains(&id));
     let pattern = pick(&|id| d.pattern_words.contains(&id));
@@ -1308,21 +1345,21 @@ impl<'a> Coder<'a> {
             }
             let best = best.map(|(w, e)| {
                 if d.entries[e as usize].phrase.words.len() == 1 {
-                    return (w, e, vec![i]);
+                    return (w, e, Positions::from(&[i][..]));
                 }
                 let ok =
                     match_phrase_into(&d.entries[e as usize].phrase, &s.toks, i, &taken, &mut buf);
                 debug_assert!(ok);
-                (w, e, buf.clone())
+                (w, e, Positions::from(&buf[..]))
             });
             if let Some((_, e, pos)) = best {
                 let kind = d.entries[e as usize].kind;
-                for &p in &pos {
+                for &p in pos.iter() {
                     taken[p] = true;
                 }
                 let end = *pos.last().unwrap() + 1;
                 let sid = s.spans.len();
-                for &p in &pos {
+                for &p in pos.iter() {
                     s.span_at[p] = Some(sid);
                 }
                 let tag = match kind {
@@ -1334,7 +1371,7 @@ impl<'a> Coder<'a> {
                     EntryKind::Time(_) => Tag::Time,
                     EntryKind::Attrib(_) => Tag::Attrib,
                 };
-                for &p in &pos {
+                for &p in pos.iter() {
                     s.tags[p] = tag;
                 }
                 s.spans.push(Span {
