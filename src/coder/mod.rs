@@ -1596,16 +1596,17 @@ impl<'a> Coder<'a> {
             let mut nested: Vec<(String, bool)> = Vec::new();
             if self.opts.petrarch {
                 let last = *sp.positions.last().unwrap();
+                let free = vec![false; n];
+                let mut pos: Vec<usize> = Vec::new();
                 for &q in &sp.positions[1..] {
                     let mut best: Option<(usize, u32)> = None;
                     for id in token_ids(&s.toks[q]) {
                         for &e in d.index.get(&id).into_iter().flatten() {
                             let entry = &d.entries[e as usize];
                             if let EntryKind::Agent(na) = entry.kind {
-                                let free = vec![false; n];
-                                if match_phrase(&entry.phrase, &s.toks, q, &free)
-                                    .is_some_and(|ps| *ps.last().unwrap() == last)
-                                    && best.is_none_or(|(w, _)| entry.weight > w)
+                                if best.is_none_or(|(w, _)| entry.weight > w)
+                                    && match_phrase_into(&entry.phrase, &s.toks, q, &free, &mut pos)
+                                    && pos.last() == Some(&last)
                                 {
                                     best = Some((entry.weight, na));
                                 }
