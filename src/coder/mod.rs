@@ -147,6 +147,9 @@ struct TokInfo {
     full: Option<u32>,
     /// The word's class when no dictionary phrase covers it.
     class: Tag,
+    /// A bit for each id the word can match (its own, its bases', its prefixes'; see
+    /// [`id_bit`]): most words are ruled out by one test.
+    id_bits: u64,
     /// The heaviest one-word loose phrase this word matches (weight, entry), the first
     /// listed among equals.
     single: Option<(usize, u32)>,
@@ -209,6 +212,11 @@ impl TokInfo {
             full,
             class,
             single: None,
+            id_bits: full
+                .into_iter()
+                .chain(lists[IdList::Bases as usize].iter().copied())
+                .chain(lists[IdList::Prefixes as usize].iter().copied())
+                .fold(0, |bits, id| bits | id_bit(id)),
             pair_signature: 0,
             pair_bits: 0,
             ends,
@@ -677,6 +685,11 @@ fn match_phrase(p: &Phrase, toks: &[Tok], start: usize, taken: &[bool]) -> Optio
     match_phrase_into(p, toks, start, taken, &mut pos).then_some(pos)
 }
 
+/// The bit of a word id in [`TokInfo::id_bits`].
+fn id_bit(id: u32) -> u64 {
+    1 << (id.wrapping_mul(0x9E37_79B1) >> 26)
+}
+
 /// Allocation-free phrase matching: fills `pos` with the matched positions.
 fn match_phrase_into(
     p: &Phrase,
@@ -709,11 +722,12 @@ fn match_phrase_into(
             }
             Link::Gap => {
                 let mut found = None;
+                let bit = id_bit(w.id);
                 for n in cur + 1..toks.len() {
                     if toks[n].info.class == Tag::Comma {
                         break;
                     }
-                    if !taken[n] && word_matches(w, &toks[n]) {
+                    if !taken[n] && toks[n].info.id_bits & bit != 0 && word_matches(w, &toks[n]) {
                         found = Some(n);
                         break;
                     }
