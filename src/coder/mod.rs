@@ -3521,34 +3521,21 @@ mod tests {
         let opts = Options::default();
         let c = Coder::new(&d, &opts);
         let date = Date::parse_any("2020-01-01").unwrap();
+        let discarded = Status::Discard {
+            story: false,
+            phrase: "BURN".into(),
+        };
+        let complex = Status::Complex("complex phrase of BURN".into());
         let cases = [
             // No actor: the verbs' ordinary patterns are not searched, but ### and +++ are.
-            (
-                "Protesters burned a flag.",
-                Status::Discard {
-                    story: false,
-                    phrase: "BURN".into(),
-                },
-            ),
-            (
-                "Protesters burned an effigy.",
-                Status::Complex("complex phrase of BURN".into()),
-            ),
+            ("Protesters burned a flag.", discarded.clone()),
+            ("Protesters burned an effigy.", complex.clone()),
             ("Protesters burned houses.", Status::NoEvent),
             ("Protesters burned tyres.", Status::NoEvent),
             ("Norway burned houses in Sweden.", Status::Coded),
             // One actor code (twice): no event either, but ### and +++ still count.
-            (
-                "Norway burned a flag.",
-                Status::Discard {
-                    story: false,
-                    phrase: "BURN".into(),
-                },
-            ),
-            (
-                "Norway burned an effigy of Norway.",
-                Status::Complex("complex phrase of BURN".into()),
-            ),
+            ("Norway burned a flag.", discarded),
+            ("Norway burned an effigy of Norway.", complex),
             ("Norway burned houses in Norway.", Status::NoEvent),
         ];
         for (sentence, want) in cases {
