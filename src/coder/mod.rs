@@ -159,7 +159,7 @@ struct TokInfo {
     pair_signature: u64,
     pair_bits: u64,
     /// Where each list ends in the id array (see [`IdList`]).
-    ends: [u16; LISTS],
+    ends: [u32; LISTS],
     inline: [u32; INLINE_IDS],
     /// All the ids when there are more than `INLINE_IDS` of them.
     spilled: Box<[u32]>,
@@ -193,7 +193,7 @@ const INLINE_IDS: usize = 14;
 
 impl TokInfo {
     fn new(word: &str, full: Option<u32>, class: Tag, lists: [&[u32]; LISTS]) -> TokInfo {
-        let mut ends = [0u16; LISTS];
+        let mut ends = [0u32; LISTS];
         let mut all: Vec<u32> = Vec::new();
         let mut inline = [0u32; INLINE_IDS];
         let total: usize = lists.iter().map(|l| l.len()).sum();
@@ -205,7 +205,7 @@ impl TokInfo {
                 all.extend_from_slice(list);
             }
             n += list.len();
-            ends[k] = n as u16;
+            ends[k] = n as u32;
         }
         TokInfo {
             word: word.into(),
