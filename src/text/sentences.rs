@@ -13,10 +13,24 @@ const ABBREVIATIONS: &[&str] = &[
     "yr", "yrs", "vol", "op", "cf", "al",
 ];
 
+/// The length in bytes of the longest entry of [`ABBREVIATIONS`].
+const LONGEST_ABBREVIATION: usize = {
+    let mut longest = 0;
+    let mut k = 0;
+    while k < ABBREVIATIONS.len() {
+        if ABBREVIATIONS[k].len() > longest {
+            longest = ABBREVIATIONS[k].len();
+        }
+        k += 1;
+    }
+    longest
+};
+
 fn is_abbreviation(word: &str) -> bool {
     let w = word.trim_start_matches(['"', '\'', '(', '\u{201C}', '\u{2018}']);
-    // (Every period of a story comes here: no allocation.)
-    if ABBREVIATIONS.iter().any(|a| a.eq_ignore_ascii_case(w)) {
+    // (Every period of a story comes here: no allocation, and no list search for a
+    // word longer than the longest abbreviation.)
+    if w.len() <= LONGEST_ABBREVIATION && ABBREVIATIONS.iter().any(|a| a.eq_ignore_ascii_case(w)) {
         return true;
     }
     // Initials ("John F. Kennedy") and dotted abbreviations ("U.S", "N.A.T.O").
