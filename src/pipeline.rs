@@ -126,16 +126,35 @@ pub fn anchored_date(sentence: &str, story: Date) -> Date {
                 && whole(k, k + 9)
         })
         .unwrap_or(bytes.len());
-    for k in memchr::memchr2_iter(b'n', b'N', &bytes[..yesterday]) {
-        if k == 0 || !matches!(bytes[k - 1], b'o' | b'O') || !whole(k - 1, k + 1) {
-            continue;
+    // The date an ON whose N is at `k` introduces, if it does.
+    let on_date = |k: usize| -> Option<Date> {
+        if !whole(k - 1, k + 1) {
+            return None;
         }
         let mut ahead = AlnumWords {
             text: sentence,
             at: k + 1,
         };
-        if let Some(d) = date_after_on(&mut ahead, story) {
-            return d;
+        date_after_on(&mut ahead, story)
+    };
+    let window = &bytes[..yesterday];
+    if memchr::memchr2(b'N', b'O', window).is_none() {
+        // No capital N or O (most sentences): every ON is spelt "on", and a substring
+        // search finds it without stopping at every N.
+        static ON: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+            std::sync::LazyLock::new(|| memchr::memmem::Finder::new("on"));
+        for at in ON.find_iter(window) {
+            if let Some(d) = on_date(at + 1) {
+                return d;
+            }
+        }
+    } else {
+        for k in memchr::memchr2_iter(b'n', b'N', window) {
+            if k > 0 && matches!(bytes[k - 1], b'o' | b'O') {
+                if let Some(d) = on_date(k) {
+                    return d;
+                }
+            }
         }
     }
     if yesterday < bytes.len() {
