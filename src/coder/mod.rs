@@ -775,6 +775,8 @@ struct Sentence {
 #[derive(Default)]
 struct WhereId {
     keys: Vec<u64>,
+    /// The [`id_bit`]s of the ids: an id whose bit is clear has no position.
+    bits: u64,
 }
 
 impl WhereId {
@@ -790,7 +792,10 @@ impl WhereId {
         }
         keys.sort_unstable();
         keys.dedup();
-        WhereId { keys }
+        let bits = keys
+            .iter()
+            .fold(0, |bits, &key| bits | id_bit((key >> 32) as u32));
+        WhereId { keys, bits }
     }
 
     /// The distinct ids, in increasing order.
@@ -3026,8 +3031,11 @@ impl<'s> MatchCtx<'s> {
             return false;
         }
         let (pa, pz) = (self.live[a], self.live[z - 1] + 1);
-        self.s
-            .where_ids()
+        let where_id = self.s.where_ids();
+        if where_id.bits & id_bit(w.id) == 0 {
+            return false;
+        }
+        where_id
             .positions(w.id)
             .any(|p| p >= pa && p < pz && !self.s.deleted[p] && word_matches(w, &self.s.toks[p]))
     }
