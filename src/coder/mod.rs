@@ -11,6 +11,7 @@ use crate::dict::phrase::{Link, PWord, Phrase, WordMode};
 use crate::dict::{Dictionaries, EntryKind, Loc, TimeValue};
 use crate::text::{self, Token};
 pub use options::{CodeBy, Options};
+use std::sync::LazyLock;
 
 /// One coded event.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -390,6 +391,11 @@ struct ActorRef {
     /// The first code as the dictionary gives it, before agents are added.
     base: String,
 }
+
+/// The code PETRARCH reads for an actor whose code is `###` ...
+static DISCARD_CODE: LazyLock<[String; 1]> = LazyLock::new(|| ["###".to_string()]);
+/// ... and for one whose code is `+++`.
+static COMPLEX_CODE: LazyLock<[String; 1]> = LazyLock::new(|| ["+++".to_string()]);
 
 /// An actor in the sentence: a single actor, an actor with agents, a compound, or a
 /// pronoun standing for one of these.
@@ -982,13 +988,26 @@ impl<'a> Coder<'a> {
                 }
             }
         }
+        // Most sentences cannot give an event; they end as soon as that is known.
+        let shortcut = trace.is_none() && self.no_event_rules_apply(&s);
+        if shortcut {
+            if let Some(lead) = self.no_event_before_units(&s, date, forward) {
+                return Coded {
+                    status: Status::NoEvent,
+                    events: Vec::new(),
+                    trace,
+                    lead_actor: lead,
+                    truncated,
+                };
+            }
+        }
         self.build_units(&mut s, date);
         let lead: Option<String> = s
             .units
             .first()
             .and_then(|u| u.members.first())
             .map(|m| m.base.clone());
-        if trace.is_none() && self.no_event_possible(&s, forward) {
+        if shortcut && self.no_event_after_units(&s, forward) {
             return Coded {
                 status: Status::NoEvent,
                 events: Vec::new(),
@@ -1210,23 +1229,96 @@ impl<'a> Coder<'a> {
         out
     }
 
-    /// True when, with the actors found, the sentence can only end as "no event":
-    /// fewer than two actor codes even after pronouns stand for the previous
-    /// sentence's lead actor (an event needs a source and a target with different
-    /// codes), at most one actor (so no compound can carry agents to new codes), no
-    /// verb with a `###` or `+++` code or pattern, no complexity rule and no default
-    /// or made-up actors. Most news sentences are of this kind; the rest of the
-    /// coding (compounds, clauses, pronouns, patterns) could not change their outcome.
-    fn no_event_possible(&self, s: &Sentence, forward: Option<&str>) -> bool {
+    /// True when the rules that let a sentence end as "no event" as soon as its
+    /// actors are known apply: an event then needs two actors with different codes,
+    /// because there is no complexity rule and no default or made-up actor, and no
+    /// verb of the sentence has a `###` or `+++` code or pattern.
+    fn no_event_rules_apply(&self, s: &Sentence) -> bool {
         let o = self.opts;
         let d = self.dict;
-        if !(o.require_dyad
+        o.require_dyad
             && o.default_source.is_none()
             && o.default_target.is_none()
             && o.new_actor_length == 0
             && o.complex.is_off()
-            && s.units.len() <= 1)
-        {
+            && s.spans.iter().all(|sp| match sp.kind {
+                EntryKind::Verb(v) => {
+                    let verb = &d.verbs[v as usize];
+                    !verb.code.ends_coding()
+                        && std::iter::once(verb.group)
+                            .chain(verb.extra_groups.iter().copied())
+                            .all(|g| d.pattern_index[g as usize].ending.is_empty())
+                }
+                _ => true,
+            })
+    }
+
+    /// Under [`Coder::no_event_rules_apply`], decides from the tagged spans, before
+    /// any unit is built, whether the sentence can only end as "no event": no agent,
+    /// at most one actor, whose codes are all one, and that one the previous
+    /// sentence's lead (which a pronoun may stand for). Returns the sentence's lead
+    /// actor (the actor's first code, if there is an actor) when it is so.
+    fn no_event_before_units(
+        &self,
+        s: &Sentence,
+        date: Date,
+        forward: Option<&str>,
+    ) -> Option<Option<String>> {
+        let o = self.opts;
+        let mut actor: Option<(usize, &[String])> = None;
+        for sp in &s.spans {
+            match sp.kind {
+                EntryKind::Agent(_) if s.tags[sp.start] == Tag::Agent => return None,
+                EntryKind::Actor(a) if s.tags[sp.start] == Tag::Actor => {
+                    let codes: &[String] = match self.dict.actors[a as usize].codes.resolve(date) {
+                        ActorValue::Special(Special::Discard) if o.petrarch => {
+                            DISCARD_CODE.as_slice()
+                        }
+                        ActorValue::Special(Special::Complex) if o.petrarch => {
+                            COMPLEX_CODE.as_slice()
+                        }
+                        ActorValue::Codes(codes) => codes,
+                        ActorValue::Special(_) => continue,
+                    };
+                    if actor.is_some() {
+                        return None;
+                    }
+                    actor = Some((sp.start, codes));
+                }
+                _ => {}
+            }
+        }
+        let Some((start, codes)) = actor else {
+            return Some(None);
+        };
+        // FORMER before an actor makes an elite of each of its codes (as in
+        // `build_units`).
+        let former = start > 0 && s.toks[start - 1].text() == "FORMER";
+        let elite = |c: &str| -> String {
+            if former && !c.ends_with("ELI") {
+                format!("{c}ELI")
+            } else {
+                c.to_string()
+            }
+        };
+        let first = elite(&codes[0]);
+        if codes[1..].iter().any(|c| elite(c) != first) {
+            return None;
+        }
+        if let (false, Some(f)) = (o.petrarch, forward) {
+            if f != first {
+                return None;
+            }
+        }
+        Some(Some(codes[0].clone()))
+    }
+
+    /// Under [`Coder::no_event_rules_apply`], with the units built (agents joined to
+    /// their actors): true when the sentence can only end as "no event", having at
+    /// most one unit, fewer than two codes, and no code other than the previous
+    /// sentence's lead.
+    fn no_event_after_units(&self, s: &Sentence, forward: Option<&str>) -> bool {
+        if s.units.len() > 1 {
             return false;
         }
         let mut codes = s
@@ -1238,21 +1330,12 @@ impl<'a> Coder<'a> {
         if codes.any(|c| Some(c.as_str()) != first) {
             return false;
         }
-        if let (false, Some(f), Some(c)) = (o.petrarch, forward, first) {
+        if let (false, Some(f), Some(c)) = (self.opts.petrarch, forward, first) {
             if f != c {
                 return false;
             }
         }
-        s.spans.iter().all(|sp| match sp.kind {
-            EntryKind::Verb(v) => {
-                let verb = &d.verbs[v as usize];
-                !verb.code.ends_coding()
-                    && std::iter::once(verb.group)
-                        .chain(verb.extra_groups.iter().copied())
-                        .all(|g| d.pattern_index[g as usize].ending.is_empty())
-            }
-            _ => true,
-        })
+        true
     }
 
     fn find_discard(&self, s: &Sentence) -> Option<(bool, String)> {
@@ -3493,6 +3576,52 @@ mod tests {
         let c = Coder::new(&d, &strict);
         let r = c.code("Norway burned houses.", date);
         assert_eq!(r.status, Status::Complex("1 verbs".into()));
+    }
+
+    #[test]
+    fn the_no_event_shortcut_agrees_with_the_full_coding_with_agents_and_elites() {
+        let mut b = DictBuilder::new();
+        load_texts(
+            &mut b,
+            &[
+                ("a", FileKind::Actors, "NORWAY_ [NOR]\nSWEDEN_ [SWE]\n"),
+                ("g", FileKind::Agents, "MINISTER [~GOV]\n"),
+                ("v", FileKind::Verbs, "BURN [145]\n- * HOUSES [143]\n"),
+            ],
+        );
+        let d = b.build();
+        let date = Date::parse_any("2020-01-01").unwrap();
+        let opts = Options::default();
+        let c = Coder::new(&d, &opts);
+        let sentences = [
+            "Former Norway burned houses.",
+            "He burned houses in former Norway.",
+            "The Norway minister burned houses.",
+            "The minister burned houses in Sweden.",
+            "The minister burned houses.",
+            "He burned houses.",
+        ];
+        let forwards = [
+            None,
+            Some("NOR"),
+            Some("NORELI"),
+            Some("NORGOV"),
+            Some("SWE"),
+        ];
+        let mut coded = 0;
+        for sentence in sentences {
+            for forward in forwards {
+                let quick = c.code_full(sentence, date, false, forward);
+                let traced = c.code_full(sentence, date, true, forward);
+                let what = format!("{sentence} after {forward:?}");
+                assert_eq!(quick.status, traced.status, "{what}");
+                assert_eq!(quick.events, traced.events, "{what}");
+                assert_eq!(quick.lead_actor, traced.lead_actor, "{what}");
+                coded += usize::from(quick.status == Status::Coded);
+            }
+        }
+        // Both outcomes occur: a pronoun or an agent's actor makes some dyads.
+        assert!(coded > 0 && coded < sentences.len() * forwards.len());
     }
 
     /// Dictionaries of two actors, NORWAY and SWEDEN, and these verbs.
