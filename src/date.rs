@@ -4,7 +4,9 @@ use std::fmt;
 
 /// A calendar date, stored as days since 1970-01-01 so that shifting by days and
 /// comparing are plain integer operations.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct Date(i32);
 
 impl Date {

@@ -517,3 +517,66 @@ fn output_to_dev_null_keeps_the_device() {
     let meta = std::fs::metadata("/dev/null").unwrap();
     assert!(meta.file_type().is_char_device());
 }
+
+#[test]
+fn compiled_dictionaries_are_cached_and_follow_the_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dicts = tmp.path().join("dicts");
+    std::fs::create_dir(&dicts).unwrap();
+    for e in std::fs::read_dir(mini()).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, dicts.join(p.file_name().unwrap())).unwrap();
+    }
+    let cache = tmp.path().join("cache");
+    let input = write(tmp.path(), "corpus.jsonl", CORPUS);
+    let run = |cache_dir: &Path| {
+        let out = dyad()
+            .env("DYAD_CACHE_DIR", cache_dir)
+            .arg("code")
+            .arg(&input)
+            .arg("--dictionaries")
+            .arg(&dicts)
+            .arg("--no-header")
+            .assert()
+            .success()
+            .get_output()
+            .clone();
+        (
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    let cached_sets = || std::fs::read_dir(&cache).map_or(0, |d| d.count());
+    let (compiled, compiled_err) = run(&cache);
+    assert_eq!(cached_sets(), 1, "the first run stores the compiled set");
+    let (from_cache, from_cache_err) = run(&cache);
+    assert_eq!(cached_sets(), 1);
+    assert_eq!(from_cache, compiled);
+    // The same messages, dictionary warnings included, without the timing.
+    let summary = |e: &str| {
+        e.lines()
+            .map(|l| l.split(" in ").next().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(summary(&from_cache_err), summary(&compiled_err));
+    assert!(compiled.contains(",NOR,"), "{compiled}");
+    // An edited file is a new set: the country Norway becomes Denmark.
+    let actors = std::fs::read_dir(&dicts)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().contains("actor"))
+        .unwrap();
+    let text = std::fs::read_to_string(&actors).unwrap();
+    assert!(text.contains("[NOR]"), "{text}");
+    std::fs::write(&actors, text.replace("[NOR]", "[DNK]")).unwrap();
+    let (edited, _) = run(&cache);
+    assert_eq!(cached_sets(), 2);
+    assert!(
+        edited.contains(",DNK,DNK,,SWE,") && !edited.contains(",NOR,NOR,,SWE,"),
+        "{edited}"
+    );
+    // An empty DYAD_CACHE_DIR turns the cache off.
+    let (uncached, _) = run(Path::new(""));
+    assert_eq!(uncached, edited);
+    assert_eq!(cached_sets(), 2);
+}

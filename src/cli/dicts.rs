@@ -2,8 +2,8 @@
 
 use anyhow::{bail, Context, Result};
 use dyad::coder::Options;
-use dyad::dict::load::{read_text, DictFiles};
-use dyad::dict::{builtin, tabari, DictBuilder, Dictionaries, Severity};
+use dyad::dict::load::{read_file, read_text, DictFiles, FileKind};
+use dyad::dict::{builtin, cache, DictBuilder, Dictionaries, Severity};
 use dyad::validate::{petrarch, tabari as tproj};
 use std::path::{Path, PathBuf};
 
@@ -109,13 +109,19 @@ impl DictArgs {
         }
     }
 
-    /// Loads the dictionaries and the options that come with them.
+    /// Loads the dictionaries and the options that come with them. A set compiled
+    /// before is read from the cache folder ([`cache_dir`]) instead of being compiled.
     pub fn load(&self) -> Result<(Dictionaries, Options)> {
         let mut opts = Options::default();
-        let mut b = DictBuilder::new();
+        let mut b;
+        let mut texts: Vec<(FileKind, String, std::borrow::Cow<'static, str>)> = Vec::new();
         if !self.custom() {
-            b = builtin::builder();
+            b = builtin::settings();
+            for (kind, name, text) in builtin::files() {
+                texts.push((kind, name.to_string(), text.into()));
+            }
         } else {
+            b = DictBuilder::new();
             let mut df = DictFiles::default();
             if self.petrarch_rules {
                 b.whole_words = true;
@@ -162,13 +168,51 @@ impl DictArgs {
             if let Some(a) = &self.issues {
                 df.issues = vec![a.clone()];
             }
-            df.load_into(&mut b)?;
+            for (kind, name, text) in df.read_all()? {
+                texts.push((kind, name, text.into()));
+            }
         }
         for extra in &self.add_actors {
             let text = read_text(extra)?;
-            tabari::read_actors(&mut b, &extra.display().to_string(), &text);
+            texts.push((FileKind::Actors, extra.display().to_string(), text.into()));
         }
-        let d = b.build();
+        // Everything the compiled set depends on: the builder's settings and each
+        // file's kind, name (diagnostics carry it) and text, in loading order.
+        let key = cache_dir()
+            .zip(cache::KeyHasher::new())
+            .map(|(dir, mut k)| {
+                let settings = format!(
+                    "{:?}",
+                    (
+                        b.dup_warning,
+                        b.set_lengths,
+                        b.whole_words,
+                        b.d.strict_endings
+                    )
+                );
+                k.add(settings.as_bytes());
+                for (kind, name, text) in &texts {
+                    k.add(format!("{kind:?}").as_bytes());
+                    k.add(name.as_bytes());
+                    k.add(text.as_bytes());
+                }
+                (dir, k.finish())
+            });
+        let cached = key.as_ref().and_then(|(dir, k)| cache::load(dir, *k));
+        let d = match cached {
+            Some(d) => d,
+            None => {
+                for (kind, name, text) in &texts {
+                    read_file(&mut b, *kind, name, text);
+                }
+                let d = b.build();
+                if let Some((dir, k)) = &key {
+                    // A cache that cannot be written only loses the time it would save.
+                    let _ = cache::store(dir, *k, &d);
+                }
+                d
+            }
+        };
         if d.verbs.is_empty() {
             bail!(
                 "the dictionaries have no verbs: nothing can be coded ({})",
@@ -177,6 +221,19 @@ impl DictArgs {
         }
         Ok((d, opts))
     }
+}
+
+/// Where compiled dictionary sets are kept: `$DYAD_CACHE_DIR` (empty: no cache),
+/// else `$XDG_CACHE_HOME/dyad`, else `$HOME/.cache/dyad`.
+pub fn cache_dir() -> Option<PathBuf> {
+    let nonempty = |v: &str| std::env::var_os(v).filter(|x| !x.is_empty());
+    if let Some(d) = std::env::var_os("DYAD_CACHE_DIR") {
+        return (!d.is_empty()).then(|| PathBuf::from(d));
+    }
+    if let Some(d) = nonempty("XDG_CACHE_HOME") {
+        return Some(PathBuf::from(d).join("dyad"));
+    }
+    nonempty("HOME").map(|h| PathBuf::from(h).join(".cache").join("dyad"))
 }
 
 /// Prints dictionary problems to stderr: every error, and warnings up to a limit.

@@ -3,7 +3,7 @@
 use crate::date::Date;
 
 /// A special code that is not an actor or event code.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Special {
     /// `---`: the phrase is recognised but yields nothing.
     Null,
@@ -14,7 +14,7 @@ pub enum Special {
 }
 
 /// What an actor phrase stands for on a given date.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum ActorValue {
     /// One or more actor codes (several for a coded compound such as `[GME/GMW]`).
     Codes(Vec<String>),
@@ -67,7 +67,7 @@ pub fn special(code: &str) -> Option<Special> {
 }
 
 /// When a dated code applies.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum DateRange {
     /// No restriction: the default.
     Always,
@@ -92,7 +92,7 @@ impl DateRange {
 }
 
 /// One `[CODE restriction]` block.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct DatedCode {
     /// What the phrase stands for while the restriction holds.
     pub value: ActorValue,
@@ -101,7 +101,7 @@ pub struct DatedCode {
 }
 
 /// All the code blocks of an actor, in dictionary order.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct ActorCodes {
     /// The blocks in the order written.
     pub blocks: Vec<DatedCode>,
@@ -190,7 +190,7 @@ fn parse_range(rest: &str) -> Result<DateRange, String> {
 }
 
 /// An event code as written in a verb dictionary.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum EventCode {
     /// A special code.
     Special(Special),

@@ -111,28 +111,45 @@ impl DictFiles {
 
     /// Reads the files into an existing builder.
     pub fn load_into(&self, b: &mut DictBuilder) -> Result<(), LoadError> {
-        // Verbs first so that synonym sets exist before anything refers to them.
-        for p in &self.verbs {
-            tabari::read_verbs(b, &p.display().to_string(), &read_text(p)?);
-        }
-        for p in &self.actors {
-            tabari::read_actors(b, &p.display().to_string(), &read_text(p)?);
-        }
-        for p in &self.agents {
-            tabari::read_agents(b, &p.display().to_string(), &read_text(p)?);
-        }
-        for p in &self.discards {
-            petrarch::read_discards(b, &p.display().to_string(), &read_text(p)?);
-        }
-        for p in &self.issues {
-            petrarch::read_issues(b, &p.display().to_string(), &read_text(p)?);
+        for (kind, name, text) in self.read_all()? {
+            read_file(b, kind, &name, &text);
         }
         Ok(())
+    }
+
+    /// The text of every file with its kind and name, in the order they load: verbs
+    /// first, so that synonym sets exist before anything refers to them.
+    pub fn read_all(&self) -> Result<Vec<(FileKind, String, String)>, LoadError> {
+        let kinds = [
+            (FileKind::Verbs, &self.verbs),
+            (FileKind::Actors, &self.actors),
+            (FileKind::Agents, &self.agents),
+            (FileKind::Discards, &self.discards),
+            (FileKind::Issues, &self.issues),
+        ];
+        let mut out = Vec::new();
+        for (kind, paths) in kinds {
+            for p in paths {
+                out.push((kind, p.display().to_string(), read_text(p)?));
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Reads one file's text into a builder with the reader of its kind.
+pub fn read_file(b: &mut DictBuilder, kind: FileKind, name: &str, text: &str) {
+    match kind {
+        FileKind::Verbs => tabari::read_verbs(b, name, text),
+        FileKind::Actors => tabari::read_actors(b, name, text),
+        FileKind::Agents => tabari::read_agents(b, name, text),
+        FileKind::Discards => petrarch::read_discards(b, name, text),
+        FileKind::Issues => petrarch::read_issues(b, name, text),
     }
 }
 
 /// The kind of a dictionary file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum FileKind {
     /// Actors.
     Actors,
@@ -146,25 +163,22 @@ pub enum FileKind {
     Issues,
 }
 
-/// Reads in-memory files (name, kind, text) into a builder, verbs first.
+/// The kinds of file in the order they load: verbs first, so that synonym sets exist
+/// before anything refers to them.
+pub const LOAD_ORDER: [FileKind; 5] = [
+    FileKind::Verbs,
+    FileKind::Actors,
+    FileKind::Agents,
+    FileKind::Discards,
+    FileKind::Issues,
+];
+
+/// Reads in-memory files (name, kind, text) into a builder, in [`LOAD_ORDER`].
 pub fn load_texts(b: &mut DictBuilder, files: &[(&str, FileKind, &str)]) {
-    for kind in [
-        FileKind::Verbs,
-        FileKind::Actors,
-        FileKind::Agents,
-        FileKind::Discards,
-        FileKind::Issues,
-    ] {
-        for (name, k, text) in files {
-            if *k != kind {
-                continue;
-            }
-            match kind {
-                FileKind::Verbs => tabari::read_verbs(b, name, text),
-                FileKind::Actors => tabari::read_actors(b, name, text),
-                FileKind::Agents => tabari::read_agents(b, name, text),
-                FileKind::Discards => petrarch::read_discards(b, name, text),
-                FileKind::Issues => petrarch::read_issues(b, name, text),
+    for kind in LOAD_ORDER {
+        for &(name, k, text) in files {
+            if k == kind {
+                read_file(b, kind, name, text);
             }
         }
     }

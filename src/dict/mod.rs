@@ -5,6 +5,7 @@
 //! immutable value that is `Send + Sync` and shared by every coding thread.
 
 pub mod builtin;
+pub mod cache;
 pub mod check;
 pub mod code;
 pub mod load;
@@ -23,12 +24,44 @@ use std::sync::Arc;
 use vocab::Vocab;
 
 /// A place in a dictionary file.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 pub struct Loc {
     /// File name as given.
     pub file: Arc<str>,
     /// One-based line number.
     pub line: u32,
+}
+
+impl<'de> serde::Deserialize<'de> for Loc {
+    /// The places of one file share its name, as when the file is read: a compiled
+    /// set holds one place per phrase, and consecutive places are mostly of one file.
+    fn deserialize<D: serde::Deserializer<'de>>(de: D) -> Result<Loc, D::Error> {
+        #[derive(serde::Deserialize)]
+        struct Stored<'a> {
+            #[serde(borrow)]
+            file: std::borrow::Cow<'a, str>,
+            line: u32,
+        }
+        thread_local! {
+            static LAST_FILE: std::cell::RefCell<Option<Arc<str>>> = const { std::cell::RefCell::new(None) };
+        }
+        let stored = Stored::deserialize(de)?;
+        let file = LAST_FILE.with(|last| {
+            let mut last = last.borrow_mut();
+            match last.as_ref() {
+                Some(f) if **f == *stored.file => f.clone(),
+                _ => {
+                    let f: Arc<str> = stored.file.as_ref().into();
+                    *last = Some(f.clone());
+                    f
+                }
+            }
+        });
+        Ok(Loc {
+            file,
+            line: stored.line,
+        })
+    }
 }
 
 impl fmt::Display for Loc {
@@ -38,7 +71,9 @@ impl fmt::Display for Loc {
 }
 
 /// How serious a dictionary problem is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Severity {
     /// The entry was read, but something is odd.
     Warning,
@@ -47,7 +82,7 @@ pub enum Severity {
 }
 
 /// A problem found while reading a dictionary.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Diagnostic {
     /// Where.
     pub loc: Loc,
@@ -68,7 +103,7 @@ impl fmt::Display for Diagnostic {
 }
 
 /// An actor phrase and its codes.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Actor {
     /// The phrase as written.
     pub text: String,
@@ -81,7 +116,7 @@ pub struct Actor {
 }
 
 /// An agent phrase: a role attached to a nearby actor.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Agent {
     /// The phrase as written.
     pub text: String,
@@ -96,7 +131,7 @@ pub struct Agent {
 }
 
 /// A verb root with its default code and patterns.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Verb {
     /// The root as written.
     pub text: String,
@@ -111,7 +146,7 @@ pub struct Verb {
 }
 
 /// A time-shift phrase.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct TimeShift {
     /// The phrase as written.
     pub text: String,
@@ -122,7 +157,7 @@ pub struct TimeShift {
 }
 
 /// What a time phrase does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum TimeValue {
     /// Move the event date by this many days.
     Days(i32),
@@ -131,7 +166,7 @@ pub enum TimeValue {
 }
 
 /// An attribution phrase (TABARI `<ATTRIB>`).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Attribution {
     /// The phrase as written.
     pub text: String,
@@ -140,7 +175,7 @@ pub struct Attribution {
 }
 
 /// A discard phrase.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Discard {
     /// The phrase as written.
     pub text: String,
@@ -151,7 +186,7 @@ pub struct Discard {
 }
 
 /// An issue phrase.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Issue {
     /// The phrase as written.
     pub text: String,
@@ -172,7 +207,7 @@ pub fn pair_bit(id: u32) -> u64 {
 /// A set of byte strings that may answer "maybe" for strings not in it, never "no"
 /// for strings in it (a one-hash Bloom filter of 2^18 bits). The hash is computed a
 /// byte at a time, so that the prefixes of a word are tested in one pass.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct WordFilter {
     bits: Box<[u64]>,
 }
@@ -219,7 +254,7 @@ impl WordFilter {
 }
 
 /// What a dictionary phrase is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum EntryKind {
     /// Index into [`Dictionaries::actors`].
     Actor(u32),
@@ -238,7 +273,7 @@ pub enum EntryKind {
 }
 
 /// A phrase in the lookup index.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Entry {
     /// The phrase.
     pub phrase: Phrase,
@@ -252,7 +287,7 @@ pub struct Entry {
 pub type FirstWords = Box<[(u32, u32)]>;
 
 /// Patterns of one verb group keyed by a required word.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct PatternIndex {
     /// Pattern positions (in the group) by the id of a word the pattern needs.
     pub by_word: HashMap<u32, Vec<u32>>,
@@ -264,7 +299,7 @@ pub struct PatternIndex {
 }
 
 /// Which families of dictionary files the set came from; this selects a few rules.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum Flavor {
     /// TABARI 0.8 files.
     #[default]
@@ -274,7 +309,7 @@ pub enum Flavor {
 }
 
 /// Compiled dictionaries: immutable, `Send + Sync`, shared by all coding threads.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Dictionaries {
     /// Interned words of every phrase and pattern.
     pub vocab: Vocab,
@@ -354,7 +389,7 @@ pub struct Dictionaries {
     /// PETRARCH generates verb forms; TABARI accepts any of its endings on any word.
     pub strict_endings: bool,
     /// Counts of phrases read, by file.
-    pub file_counts: Vec<(String, &'static str, usize)>,
+    pub file_counts: Vec<(String, String, usize)>,
 }
 
 /// Collects dictionary entries from any reader, then compiles them.
@@ -878,8 +913,7 @@ impl DictBuilder {
         self.d.stem_lengths = mask;
         self.d.stem_filter = filter;
         self.d.ending_filter = ending_filter;
-        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
-        self.d.instance = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.d.instance = next_instance();
         let mut index: HashMap<u32, Vec<u32>> = HashMap::default();
         for (i, e) in self.d.entries.iter().enumerate() {
             index
@@ -968,6 +1002,13 @@ impl Dictionaries {
             .iter()
             .filter(|d| d.severity == Severity::Error)
     }
+}
+
+/// A number no other dictionary set of the process has (see
+/// [`Dictionaries::instance`]).
+pub(crate) fn next_instance() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use super::Loc;
 use rustc_hash::FxHashMap as HashMap;
 
 /// One element of a pattern.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Elem {
     /// A literal word.
     Word(PWord),
@@ -26,7 +26,7 @@ pub enum Elem {
 }
 
 /// An element with the link to what precedes it (the previous element, or the verb).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Item {
     /// The element.
     pub elem: Elem,
@@ -35,7 +35,7 @@ pub struct Item {
 }
 
 /// A pattern of a verb.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Pattern {
     /// Elements before the verb, in text order; the last is linked to the verb by `verb_link`.
     pub lower: Vec<Item>,

@@ -35,7 +35,8 @@ pub fn read_discards(b: &mut DictBuilder, file: &str, text: &str) {
         b.add_discard(&format!("{canon}_"), story, loc);
         count += 1;
     }
-    b.d.file_counts.push((file.to_string(), "discards", count));
+    b.d.file_counts
+        .push((file.to_string(), "discards".into(), count));
 }
 
 /// Reads an issues file: `<ISSUE CATEGORY="X">`, phrases with `[CODE]`, `n:` / `v:`
@@ -104,7 +105,8 @@ pub fn read_issues(b: &mut DictBuilder, file: &str, text: &str) {
         b.add_issue(&text, code, cat, cancel, loc);
         count += 1;
     }
-    b.d.file_counts.push((file.to_string(), "issues", count));
+    b.d.file_counts
+        .push((file.to_string(), "issues".into(), count));
 }
 
 /// The dictionary files a `PETR_config.ini` names, resolved against its folder.

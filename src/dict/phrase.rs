@@ -3,7 +3,7 @@
 use super::vocab::Vocab;
 
 /// How a dictionary word matches a text token.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum WordMode {
     /// A stem: any token that begins with the word.
     Stem,
@@ -14,7 +14,7 @@ pub enum WordMode {
 }
 
 /// One word of a phrase: an interned string and its matching mode.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct PWord {
     /// Interned upper-case text.
     pub id: u32,
@@ -25,7 +25,7 @@ pub struct PWord {
 }
 
 /// How a phrase element is placed relative to the one before it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Link {
     /// Must follow immediately (`_` or `~`).
     Adjacent,
@@ -34,7 +34,7 @@ pub enum Link {
 }
 
 /// A sequence of words, as used by actors, agents, nouns, verb forms and similar lists.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Phrase {
     /// The words in order.
     pub words: Vec<PWord>,

@@ -165,7 +165,8 @@ pub fn read_actors(b: &mut DictBuilder, file: &str, text: &str) {
         );
     }
     finish_actor_group(b, group.take(), &mut count);
-    b.d.file_counts.push((file.to_string(), "actors", count));
+    b.d.file_counts
+        .push((file.to_string(), "actors".into(), count));
 }
 
 fn finish_actor_group(b: &mut DictBuilder, g: Option<ActorGroup>, count: &mut usize) {
@@ -281,7 +282,8 @@ pub fn read_agents(b: &mut DictBuilder, file: &str, text: &str) {
             }
         }
     }
-    b.d.file_counts.push((file.to_string(), "agents", count));
+    b.d.file_counts
+        .push((file.to_string(), "agents".into(), count));
 }
 
 /// Limits of `!SET!` substitution: a set whose members name a set (itself, directly or
@@ -565,9 +567,10 @@ pub fn read_verbs(b: &mut DictBuilder, file: &str, text: &str) {
             }
         }
     }
-    b.d.file_counts.push((file.to_string(), "verbs", verbs));
     b.d.file_counts
-        .push((file.to_string(), "patterns", patterns));
+        .push((file.to_string(), "verbs".into(), verbs));
+    b.d.file_counts
+        .push((file.to_string(), "patterns".into(), patterns));
 }
 
 fn read_time_line(b: &mut DictBuilder, t: &str, loc: &Loc, parent: &mut Option<String>) {

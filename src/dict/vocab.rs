@@ -3,7 +3,7 @@
 use rustc_hash::FxHashMap as HashMap;
 
 /// Interns upper-case words so that matching compares integers, not strings.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Vocab {
     ids: HashMap<Box<str>, u32>,
     words: Vec<Box<str>>,

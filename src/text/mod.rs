@@ -149,9 +149,9 @@ fn alnum_run_end(bytes: &[u8], from: usize) -> usize {
         let low = x & LOW7;
         let at_least = |v: u64, bound: u64| v + ONES * (0x80 - bound);
         let digit = at_least(low, 0x30) & !at_least(low, 0x3a);
-        let folded = low | ONES * 0x20;
+        let folded = low | (ONES * 0x20);
         let letter = at_least(folded, 0x61) & !at_least(folded, 0x7b);
-        let other = !(digit | letter) & HIGH | x & HIGH;
+        let other = (!(digit | letter) & HIGH) | (x & HIGH);
         if other != 0 {
             return i + (other.trailing_zeros() / 8) as usize;
         }

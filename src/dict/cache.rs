@@ -1,0 +1,219 @@
+//! Compiled dictionary sets kept on disk, so that a set read before loads without
+//! being parsed and compiled again.
+//!
+//! A set is stored under a key computed from everything its compilation depends on:
+//! the text, name and kind of each file in loading order, the builder's settings,
+//! the dyad version and the identity (size, modification time) of the running
+//! executable, so that a rebuilt binary never reads what an older one wrote. A file
+//! that is damaged, truncated or of another key is ignored (the set is then compiled
+//! as if there were no cache), and a cache that cannot be written costs nothing but
+//! the time saved.
+
+use super::Dictionaries;
+use std::hash::{DefaultHasher, Hasher};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Changed whenever the stored layout or the meaning of a field changes.
+const FORMAT: u32 = 1;
+const MAGIC: &[u8; 8] = b"DYADDICT";
+/// How many compiled sets a cache folder keeps; the least recently written go first.
+const KEEP: usize = 8;
+
+/// The key of a compiled set: two independent 64-bit hashes of its inputs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CacheKey(u128);
+
+impl CacheKey {
+    fn file_name(self) -> String {
+        format!("{:032x}.dict", self.0)
+    }
+}
+
+/// Collects the inputs of a compilation into a [`CacheKey`].
+pub struct KeyHasher {
+    a: DefaultHasher,
+    b: DefaultHasher,
+}
+
+impl KeyHasher {
+    /// A hasher seeded with the cache format, the dyad version and the running
+    /// executable's identity; `None` when the executable cannot be identified (no
+    /// cache is used then).
+    pub fn new() -> Option<KeyHasher> {
+        let exe = std::env::current_exe().ok()?;
+        let meta = std::fs::metadata(exe).ok()?;
+        let modified = meta
+            .modified()
+            .ok()?
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?
+            .as_nanos();
+        let mut k = KeyHasher {
+            a: DefaultHasher::new(),
+            b: DefaultHasher::new(),
+        };
+        k.b.write_u8(0xA5);
+        k.add(&FORMAT.to_le_bytes());
+        k.add(env!("CARGO_PKG_VERSION").as_bytes());
+        k.add(&meta.len().to_le_bytes());
+        k.add(&modified.to_le_bytes());
+        Some(k)
+    }
+
+    /// Adds one input (its length too, so that inputs cannot run into each other).
+    pub fn add(&mut self, bytes: &[u8]) {
+        for h in [&mut self.a, &mut self.b] {
+            h.write_u64(bytes.len() as u64);
+            h.write(bytes);
+        }
+    }
+
+    /// The key.
+    pub fn finish(&self) -> CacheKey {
+        CacheKey(u128::from(self.a.finish()) << 64 | u128::from(self.b.finish()))
+    }
+}
+
+/// The compiled set stored under `key` in `dir`, if there is a sound one.
+pub fn load(dir: &Path, key: CacheKey) -> Option<Dictionaries> {
+    let bytes = std::fs::read(dir.join(key.file_name())).ok()?;
+    let header = MAGIC.len() + 16 + 8;
+    if bytes.len() < header || &bytes[..MAGIC.len()] != MAGIC {
+        return None;
+    }
+    let stored = u128::from_le_bytes(bytes[8..24].try_into().ok()?);
+    let len = u64::from_le_bytes(bytes[24..32].try_into().ok()?);
+    if stored != key.0 || len != (bytes.len() - header) as u64 {
+        return None;
+    }
+    let mut d: Dictionaries = postcard::from_bytes(&bytes[header..]).ok()?;
+    d.instance = super::next_instance();
+    Some(d)
+}
+
+/// Stores a compiled set under `key` in `dir` (created if needed): written under a
+/// temporary name and renamed, so that a reader never sees half a file. The oldest
+/// sets beyond [`KEEP`] are removed.
+pub fn store(dir: &Path, key: CacheKey, d: &Dictionaries) -> std::io::Result<()> {
+    let payload = postcard::to_stdvec(d).map_err(std::io::Error::other)?;
+    std::fs::create_dir_all(dir)?;
+    let dest = dir.join(key.file_name());
+    let tmp = dir.join(format!("{}.{}.tmp", key.file_name(), std::process::id()));
+    let written = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(MAGIC)?;
+        f.write_all(&key.0.to_le_bytes())?;
+        f.write_all(&(payload.len() as u64).to_le_bytes())?;
+        f.write_all(&payload)?;
+        std::fs::rename(&tmp, &dest)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+        return written;
+    }
+    prune(dir);
+    Ok(())
+}
+
+/// Removes all but the [`KEEP`] most recently written sets.
+fn prune(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut sets: Vec<(std::time::SystemTime, PathBuf)> = entries
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".dict"))
+        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+        .collect();
+    if sets.len() <= KEEP {
+        return;
+    }
+    sets.sort();
+    for (_, path) in &sets[..sets.len() - KEEP] {
+        let _ = std::fs::remove_file(path);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dict::load::{load_texts, FileKind};
+    use crate::dict::DictBuilder;
+
+    fn small_set() -> Dictionaries {
+        let mut b = DictBuilder::new();
+        load_texts(
+            &mut b,
+            &[
+                ("a", FileKind::Actors, "NORWAY_ [NOR]\nOSLO [NOR]\n"),
+                ("v", FileKind::Verbs, "BURN [145]\n- * HOUSES [143]\n"),
+            ],
+        );
+        b.build()
+    }
+
+    fn key(text: &str) -> CacheKey {
+        let mut k = KeyHasher::new().expect("the test executable has an identity");
+        k.add(text.as_bytes());
+        k.finish()
+    }
+
+    #[test]
+    fn a_stored_set_loads_back_the_same_under_its_key_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = small_set();
+        let k = key("one");
+        assert!(load(dir.path(), k).is_none());
+        store(dir.path(), k, &d).unwrap();
+        let back = load(dir.path(), k).expect("stored");
+        assert_eq!(
+            postcard::to_stdvec(&back).unwrap().len(),
+            postcard::to_stdvec(&d).unwrap().len()
+        );
+        assert_eq!(back.actors.len(), d.actors.len());
+        assert_eq!(back.vocab.len(), d.vocab.len());
+        assert_ne!(back.instance, d.instance, "a loaded set is a new instance");
+        assert!(load(dir.path(), key("two")).is_none());
+    }
+
+    #[test]
+    fn a_damaged_file_is_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        let k = key("damaged");
+        store(dir.path(), k, &small_set()).unwrap();
+        let path = dir.path().join(k.file_name());
+        let bytes = std::fs::read(&path).unwrap();
+        std::fs::write(&path, &bytes[..bytes.len() - 3]).unwrap();
+        assert!(load(dir.path(), k).is_none());
+        let mut flipped = bytes.clone();
+        flipped[10] ^= 1;
+        std::fs::write(&path, &flipped).unwrap();
+        assert!(load(dir.path(), k).is_none());
+    }
+
+    #[test]
+    fn keys_differ_with_the_inputs() {
+        assert_eq!(key("same"), key("same"));
+        assert_ne!(key("same"), key("other"));
+        // Inputs cannot run into each other.
+        let mut ab = KeyHasher::new().unwrap();
+        ab.add(b"ab");
+        ab.add(b"c");
+        let mut a_bc = KeyHasher::new().unwrap();
+        a_bc.add(b"a");
+        a_bc.add(b"bc");
+        assert_ne!(ab.finish(), a_bc.finish());
+    }
+
+    #[test]
+    fn old_sets_are_pruned() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = small_set();
+        for i in 0..KEEP + 3 {
+            store(dir.path(), key(&i.to_string()), &d).unwrap();
+        }
+        let n = std::fs::read_dir(dir.path()).unwrap().count();
+        assert_eq!(n, KEEP);
+    }
+}
