@@ -6,6 +6,9 @@
 # Each configuration runs RUNS times (default 5), one thread and all threads in turn;
 # the best time and the largest peak memory are reported, and the speed-up of all
 # threads over one.
+# Compiled dictionary sets are cached (docs/performance.md): the timed runs load each
+# set from a cache in a temporary folder that a first run fills. Loading itself is
+# timed on an empty input, compiled from the text (no cache) and from the cache.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SHARED="$(cd .. && pwd)/shared"
@@ -23,6 +26,21 @@ declare -A SETS=(
   [tabari-cameo]="--actors $TC/CountryInfo.120116.actors --actors $TC/Internatnl.120521.actors --actors $TC/Levant.080629.actors --agents $TC/PSU.120522.agents --verbs $TC/CAMEO.091003.master.verbs"
 )
 secs() { date +%s.%N; }
+DYAD_CACHE_DIR=$(mktemp -d)
+export DYAD_CACHE_DIR
+EMPTY="$DYAD_CACHE_DIR/empty.jsonl"
+: > "$EMPTY"
+trap 'rm -rf "$DYAD_CACHE_DIR"' EXIT
+# Best wall time of three runs of dyad on an empty input (a whole run: start, load, exit).
+load_time() {
+  local best=999 t0 t1
+  for _ in 1 2 3; do
+    # shellcheck disable=SC2086
+    t0=$(secs); "$DYAD" code "$EMPTY" $1 -o /dev/null 2>/dev/null; t1=$(secs)
+    best=$(python3 -c "print(min($best, $t1 - $t0))")
+  done
+  echo "$best"
+}
 # wc -w as the yardstick, best of three (warms the page cache too).
 best_wc=999
 for _ in 1 2 3; do
@@ -31,10 +49,16 @@ for _ in 1 2 3; do
 done
 printf 'machine: %s cores, %s; corpus %s (%.1f MB)\n' "$CORES" "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)" "$(basename "$CORPUS")" "$(python3 -c "print($BYTES/1e6)")"
 printf 'wc -w: %.3f s (%.0f MB/s)\n\n' "$best_wc" "$(python3 -c "print($BYTES/1e6/$best_wc)")"
+loads=()
 printf '%-13s %7s %8s %8s %11s %9s %9s %7s %8s\n' set threads seconds MB/s sentences/s events peak_MB x_wc speedup
 for set in dyad phoenix tabari-cameo; do
   # One thread and all threads alternate, RUNS times (default 5), so that a change in
   # the machine's load touches both alike; the best run of each counts, as for `wc -w`.
+  cold=$(DYAD_CACHE_DIR="" load_time "${SETS[$set]}")
+  # shellcheck disable=SC2086
+  "$DYAD" code "$EMPTY" ${SETS[$set]} -o /dev/null 2>/dev/null # fills the cache
+  warm=$(load_time "${SETS[$set]}")
+  loads+=("$(printf '%-13s compiled from text %5.0f ms, from the cache %5.0f ms' "$set" "$(python3 -c "print($cold*1000)")" "$(python3 -c "print($warm*1000)")")")
   one=()
   all=()
   for _ in $(seq "${RUNS:-5}"); do
@@ -65,3 +89,5 @@ for threads, paths in (("1", sys.argv[5]), (cores, sys.argv[6])):
 PY
   rm -f "${one[@]}" "${all[@]}"
 done
+printf '\nwhole run on an empty input (start, load the set, exit), best of three:\n'
+printf '%s\n' "${loads[@]}"

@@ -110,6 +110,31 @@ impl Date {
     }
 }
 
+impl Date {
+    /// Appends the date as `YYYY-MM-DD` (what `Display` writes), digit by digit: an
+    /// event file writes two dates a row.
+    pub fn push_iso(&self, out: &mut String) {
+        let (y, m, d) = self.ymd();
+        if !(0..=9999).contains(&y) {
+            use std::fmt::Write as _;
+            // Writing to a `String` cannot fail.
+            let _ = write!(out, "{self}");
+            return;
+        }
+        let digit = |v: u32| char::from(b'0' + (v % 10) as u8);
+        let y = y as u32;
+        for v in [y / 1000, y / 100, y / 10, y] {
+            out.push(digit(v));
+        }
+        out.push('-');
+        out.push(digit(m / 10));
+        out.push(digit(m));
+        out.push('-');
+        out.push(digit(d / 10));
+        out.push(digit(d));
+    }
+}
+
 impl fmt::Display for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (y, m, d) = self.ymd();
@@ -158,6 +183,16 @@ fn civil_from_days(z: i32) -> (i32, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn push_iso_writes_what_display_writes(days in -800_000i32..3_000_000) {
+            let d = Date(days);
+            let mut out = String::from("x");
+            d.push_iso(&mut out);
+            proptest::prop_assert_eq!(out, format!("x{d}"));
+        }
+    }
 
     #[test]
     fn round_trips_and_pivot() {

@@ -49,33 +49,57 @@ pub const DEFAULT_COLUMNS: &[&str] = &[
     "verb_text",
 ];
 
-/// Every column that can be chosen with `--columns`.
-pub const ALL_COLUMNS: &[&str] = &[
-    "event_id",
-    "story_id",
-    "sentence",
-    "date",
-    "story_date",
-    "source",
-    "source_country",
-    "source_role",
-    "target",
-    "target_country",
-    "target_role",
-    "code",
-    "root_code",
-    "quad_class",
-    "goldstein",
-    "event_name",
-    "source_text",
-    "target_text",
-    "verb_text",
-    "issues",
-    "plover_type",
-    "plover_mode",
-    "plover_context",
-    "text",
-];
+/// Declares the columns once: their names for `--columns` and headers, and the
+/// variants a row is written by (no string comparison per field).
+macro_rules! columns {
+    ($($variant:ident => $name:literal),* $(,)?) => {
+        /// Every column that can be chosen with `--columns`.
+        pub const ALL_COLUMNS: &[&str] = &[$($name),*];
+
+        /// A column of [`ALL_COLUMNS`].
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub(crate) enum Column {
+            $($variant),*
+        }
+
+        impl Column {
+            /// The column of a name in [`ALL_COLUMNS`].
+            pub(crate) fn named(name: &str) -> Option<Column> {
+                match name {
+                    $($name => Some(Column::$variant),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+columns! {
+    EventId => "event_id",
+    StoryId => "story_id",
+    Sentence => "sentence",
+    Date => "date",
+    StoryDate => "story_date",
+    Source => "source",
+    SourceCountry => "source_country",
+    SourceRole => "source_role",
+    Target => "target",
+    TargetCountry => "target_country",
+    TargetRole => "target_role",
+    Code => "code",
+    RootCode => "root_code",
+    QuadClass => "quad_class",
+    Goldstein => "goldstein",
+    EventName => "event_name",
+    SourceText => "source_text",
+    TargetText => "target_text",
+    VerbText => "verb_text",
+    Issues => "issues",
+    PloverType => "plover_type",
+    PloverMode => "plover_mode",
+    PloverContext => "plover_context",
+    Text => "text",
+}
 
 /// Splits an actor code into its country (a CAMEO country code, or empty) and its
 /// first role code (GOV, MIL, IGO, ...).
@@ -104,9 +128,13 @@ pub struct EventWriter<W: Write + Send> {
     format: OutputFormat,
     layout: Option<Layout>,
     columns: Vec<String>,
+    /// The columns as [`Column`]s (`None` for a name that is no column).
+    column_kinds: Vec<Option<Column>>,
     kept: Vec<String>,
     delimiter: Option<u8>,
     line: Vec<u8>,
+    /// One field's text while a row is written.
+    field: String,
 }
 
 /// Appends a field, quoted when it holds the delimiter, a quote or a line break
@@ -169,10 +197,12 @@ impl<W: Write + Send> EventWriter<W> {
             parquet,
             format,
             layout,
+            column_kinds: columns.iter().map(|c| Column::named(c)).collect(),
             columns,
             kept,
             delimiter,
             line: Vec::with_capacity(512),
+            field: String::with_capacity(256),
         })
     }
 
@@ -194,6 +224,35 @@ impl<W: Write + Send> EventWriter<W> {
         Ok(())
     }
 
+    /// Writes a row as delimited text, field by field into the line buffer.
+    fn write_row(&mut self, r: &Row, info: Option<&cameo::CodeInfo>) -> std::io::Result<()> {
+        let d = self.delimiter.unwrap_or(b',');
+        let mut line = std::mem::take(&mut self.line);
+        let mut field = std::mem::take(&mut self.field);
+        line.clear();
+        for (i, col) in self.column_kinds.iter().enumerate() {
+            if i > 0 {
+                line.push(d);
+            }
+            field.clear();
+            if let Some(c) = *col {
+                column_into(c, r, info, &mut field);
+            }
+            push_field(&mut line, &field, d);
+        }
+        for (k, kept) in r.kept.iter().enumerate() {
+            if k > 0 || !self.columns.is_empty() {
+                line.push(d);
+            }
+            push_field(&mut line, kept, d);
+        }
+        line.push(b'\n');
+        let res = self.text().write_all(&line);
+        self.line = line;
+        self.field = field;
+        res
+    }
+
     fn write_fields(&mut self, fields: &[String]) -> std::io::Result<()> {
         let d = self.delimiter.unwrap_or(b',');
         self.line.clear();
@@ -211,41 +270,64 @@ impl<W: Write + Send> EventWriter<W> {
     }
 }
 
-/// A column's text for a row (`info`: the row's code in the ontology).
+/// A column's text for a row (`info`: the row's code in the ontology); empty for a
+/// name that is no column.
 pub(crate) fn column_value(col: &str, r: &Row, info: Option<&cameo::CodeInfo>) -> String {
-    {
-        let e = &r.event;
-        match col {
-            "event_id" => r.event_id.clone(),
-            "story_id" => r.story_id.clone(),
-            "sentence" => r.sentence.to_string(),
-            "date" => e.date.to_string(),
-            "story_date" => r.story_date.to_string(),
-            "source" => e.source.clone(),
-            "source_country" => split_actor(&e.source).0.to_string(),
-            "source_role" => split_actor(&e.source).1.to_string(),
-            "target" => e.target.clone(),
-            "target_country" => split_actor(&e.target).0.to_string(),
-            "target_role" => split_actor(&e.target).1.to_string(),
-            "code" => e.code.clone(),
-            "root_code" => e.code.get(..2).unwrap_or("").to_string(),
-            "quad_class" => info.map(|i| i.quad_class().to_string()).unwrap_or_default(),
-            "goldstein" => info
-                .map(|i| format!("{:.1}", i.goldstein))
-                .unwrap_or_default(),
-            "event_name" => info.map(|i| i.name.to_string()).unwrap_or_default(),
-            "source_text" => e.source_text.clone(),
-            "target_text" => e.target_text.clone(),
-            "verb_text" => e.verb_text.clone(),
-            "issues" => e.issues.join(";"),
-            "plover_type" => info.map(|i| i.plover_type.to_string()).unwrap_or_default(),
-            "plover_mode" => info.map(|i| i.plover_mode.to_string()).unwrap_or_default(),
-            "plover_context" => info
-                .map(|i| i.plover_context.to_string())
-                .unwrap_or_default(),
-            "text" => r.text.clone(),
-            _ => String::new(),
+    let mut out = String::new();
+    if let Some(c) = Column::named(col) {
+        column_into(c, r, info, &mut out);
+    }
+    out
+}
+
+/// Appends a column's text for a row to `out` ([`column_value`] without a new string
+/// per field: a CSV row is written field by field into one buffer).
+pub(crate) fn column_into(col: Column, r: &Row, info: Option<&cameo::CodeInfo>, out: &mut String) {
+    use std::fmt::Write as _;
+    let e = &r.event;
+    match col {
+        Column::EventId => out.push_str(&r.event_id),
+        Column::StoryId => out.push_str(&r.story_id),
+        // Writing to a `String` cannot fail.
+        Column::Sentence => {
+            let _ = write!(out, "{}", r.sentence);
         }
+        Column::Date => e.date.push_iso(out),
+        Column::StoryDate => r.story_date.push_iso(out),
+        Column::Source => out.push_str(&e.source),
+        Column::SourceCountry => out.push_str(split_actor(&e.source).0),
+        Column::SourceRole => out.push_str(split_actor(&e.source).1),
+        Column::Target => out.push_str(&e.target),
+        Column::TargetCountry => out.push_str(split_actor(&e.target).0),
+        Column::TargetRole => out.push_str(split_actor(&e.target).1),
+        Column::Code => out.push_str(&e.code),
+        Column::RootCode => out.push_str(e.code.get(..2).unwrap_or("")),
+        Column::QuadClass => {
+            if let Some(i) = info {
+                let _ = write!(out, "{}", i.quad_class());
+            }
+        }
+        Column::Goldstein => {
+            if let Some(i) = info {
+                let _ = write!(out, "{:.1}", i.goldstein);
+            }
+        }
+        Column::EventName => out.push_str(info.map_or("", |i| i.name)),
+        Column::SourceText => out.push_str(&e.source_text),
+        Column::TargetText => out.push_str(&e.target_text),
+        Column::VerbText => out.push_str(&e.verb_text),
+        Column::Issues => {
+            for (k, issue) in e.issues.iter().enumerate() {
+                if k > 0 {
+                    out.push(';');
+                }
+                out.push_str(issue);
+            }
+        }
+        Column::PloverType => out.push_str(info.map_or("", |i| i.plover_type)),
+        Column::PloverMode => out.push_str(info.map_or("", |i| i.plover_mode)),
+        Column::PloverContext => out.push_str(info.map_or("", |i| i.plover_context)),
+        Column::Text => out.push_str(&r.text),
     }
 }
 
@@ -286,6 +368,9 @@ impl<W: Write + Send> EventWriter<W> {
             return self.text().write_all(line.as_bytes());
         }
         let info = cameo::lookup_nearest(&r.event.code);
+        if !matches!(self.format, OutputFormat::Jsonl) {
+            return self.write_row(r, info);
+        }
         let mut vals: Vec<String> = self
             .columns
             .iter()
