@@ -685,12 +685,6 @@ fn word_matches(w: &PWord, t: &Tok) -> bool {
     t.info.matches(w)
 }
 
-/// Matches a phrase whose first word is at `start`; returns the matched positions.
-fn match_phrase(p: &Phrase, toks: &[Tok], start: usize, taken: &[bool]) -> Option<Vec<usize>> {
-    let mut pos = Vec::with_capacity(p.words.len());
-    match_phrase_into(p, toks, start, taken, &mut pos).then_some(pos)
-}
-
 /// The bit of a word id in [`TokInfo::id_bits`].
 fn id_bit(id: u32) -> u64 {
     1 << (id.wrapping_mul(0x9E37_79B1) >> 26)
@@ -1342,12 +1336,15 @@ impl<'a> Coder<'a> {
         if self.dict.discards.is_empty() {
             return None;
         }
-        let taken = vec![false; s.toks.len()];
+        // Nothing is taken yet; both are made for the first candidate phrase only.
+        let mut taken: Vec<bool> = Vec::new();
+        let mut pos: Vec<usize> = Vec::new();
         for i in 0..s.toks.len() {
             for id in s.toks[i].info.list(IdList::Discard).iter() {
                 for &k in self.dict.discard_index.get(id).into_iter().flatten() {
                     let (p, d) = &self.dict.discards[k as usize];
-                    if match_phrase(p, &s.toks, i, &taken).is_some() {
+                    taken.resize(s.toks.len(), false);
+                    if match_phrase_into(p, &s.toks, i, &taken, &mut pos) {
                         return Some((d.story, d.text.clone()));
                     }
                 }
@@ -1361,6 +1358,7 @@ impl<'a> Coder<'a> {
             return Vec::new();
         }
         let taken = vec![false; s.toks.len()];
+        let mut pos: Vec<usize> = Vec::new();
         let mut found: Vec<(u32, String)> = Vec::new();
         let mut cancelled: Vec<u32> = Vec::new();
         for i in 0..s.toks.len() {
@@ -1371,7 +1369,7 @@ impl<'a> Coder<'a> {
                 .flat_map(|id| self.dict.issue_index.get(id).into_iter().flatten());
             for &k in candidates {
                 let (p, is) = &self.dict.issues[k as usize];
-                if match_phrase(p, &s.toks, i, &taken).is_some() {
+                if match_phrase_into(p, &s.toks, i, &taken, &mut pos) {
                     if is.cancel {
                         cancelled.push(is.category);
                     } else if !found.iter().any(|(_, c)| *c == is.code) {
@@ -1951,7 +1949,8 @@ impl<'a> Coder<'a> {
     }
 
     fn index_units(&self, s: &mut Sentence) {
-        s.unit_at = vec![None; s.toks.len()];
+        s.unit_at.clear();
+        s.unit_at.resize(s.toks.len(), None);
         for (i, u) in s.units.iter().enumerate() {
             for p in u.start..u.end {
                 s.unit_at[p] = Some(i);
