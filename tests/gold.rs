@@ -111,7 +111,6 @@ fn gold_standard_precision_and_recall() {
                 line: 0,
             },
             lossy: None,
-            raw: Vec::new(),
         };
         let res = code_story(&coder, &story, &cfg);
         let mut got: Vec<(String, String, String)> = res

@@ -266,7 +266,6 @@ fn work(corpus: &[(String, Date)]) -> Vec<Work> {
                     line: i + 1,
                 },
                 lossy: None,
-                raw: Vec::new(),
             })
         })
         .collect()

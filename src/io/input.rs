@@ -78,8 +78,6 @@ pub struct Story {
     /// The record was not valid UTF-8 and was decoded lossily: the line of its first
     /// invalid byte.
     pub lossy: Option<usize>,
-    /// The record as read (its bytes in the input, line end included).
-    pub raw: Vec<u8>,
 }
 
 /// What a rejection skips.
@@ -447,7 +445,7 @@ fn make_story(
     text: Option<String>,
     kept: Vec<String>,
     origin: Origin,
-    raw: Vec<u8>,
+    raw: &[u8],
     lossy: Option<usize>,
     opts: &ReadOptions,
 ) -> Record {
@@ -458,8 +456,9 @@ fn make_story(
         None => Err(no_text(opts)),
     };
     match checked {
-        Ok((date, text)) => story(id, date, text, kept, origin, raw, lossy),
-        Err((reason, detail)) => reject(origin, reason, detail, raw),
+        Ok((date, text)) => story(id, date, text, kept, origin, lossy),
+        // Only a rejected record is copied as read, to be written out as it was.
+        Err((reason, detail)) => reject(origin, reason, detail, raw.to_vec()),
     }
 }
 
@@ -525,7 +524,6 @@ fn story(
     text: String,
     kept: Vec<String>,
     origin: Origin,
-    raw: Vec<u8>,
     lossy: Option<usize>,
 ) -> Record {
     let id = id
@@ -538,7 +536,6 @@ fn story(
         kept,
         origin,
         lossy,
-        raw,
     })
 }
 
@@ -587,7 +584,6 @@ impl Iterator for JsonlReader {
             if line.trim().is_empty() {
                 continue;
             }
-            let raw = raw.to_vec();
             let origin = Origin {
                 file: self.file.clone(),
                 line: self.line,
@@ -607,10 +603,10 @@ impl Iterator for JsonlReader {
                         origin,
                         "bad-json",
                         "not a JSON object".into(),
-                        raw,
+                        raw.to_vec(),
                     )))
                 }
-                Err(e) => return Some(Ok(reject(origin, "bad-json", e.to_string(), raw))),
+                Err(e) => return Some(Ok(reject(origin, "bad-json", e.to_string(), raw.to_vec()))),
             };
             let mut fields = fields.into_iter();
             let (id, date, text) = (
@@ -940,7 +936,7 @@ impl Iterator for CsvReader {
                 let text = field(self.cols.2);
                 let lossy = invalid_utf8_line(&raw, line);
                 Some(Ok(make_story(
-                    id, date, text, kept, origin, raw, lossy, &self.opts,
+                    id, date, text, kept, origin, &raw, lossy, &self.opts,
                 )))
             }
             Err(e) => {
@@ -996,7 +992,7 @@ pub fn records_of(
                 Some(decode(body)),
                 vec![String::new(); opts.keep_fields.len()],
                 origin(1),
-                body.to_vec(),
+                body,
                 invalid_utf8_line(body, 1),
                 &o,
             )]
@@ -1062,7 +1058,6 @@ fn tabari_records(body: &[u8], file: &str, opts: &ReadOptions) -> Vec<Record> {
                     r.text.clone(),
                     vec![String::new(); opts.keep_fields.len()],
                     origin(line),
-                    raw,
                     lossy,
                 )
             }
@@ -1126,7 +1121,7 @@ fn xml_records(body: &[u8], file: &str, opts: &ReadOptions) -> Vec<Record> {
             Some(r.text),
             vec![String::new(); opts.keep_fields.len()],
             origin(line),
-            raw,
+            &raw,
             lossy,
             opts,
         );
@@ -1273,10 +1268,11 @@ mod tests {
         assert!(matches!(&r[1], Record::Rejected(j) if j.reason == "no-text"));
     }
 
+    /// Each record's line, kind and text: a story's text, a rejected record as read.
     fn summary(recs: Vec<Record>) -> Vec<(usize, &'static str, String)> {
         recs.into_iter()
             .map(|r| match r {
-                Record::Story(s) => (s.origin.line, "story", decode(&s.raw)),
+                Record::Story(s) => (s.origin.line, "story", s.text.clone()),
                 Record::Rejected(j) => (j.origin.line, j.reason, decode(&j.raw)),
             })
             .collect()
@@ -1296,14 +1292,10 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                (
-                    3,
-                    "story",
-                    "a,2020-01-02,\"Iran\r\nand \"\"Iraq\"\"\"\r\n".into()
-                ),
+                (3, "story", "Iran\r\nand \"Iraq\"".into()),
                 (5, "bad-csv", "b,2020-01-02,\"x\"y\r\n".into()),
                 (6, "bad-csv", "c,2020-01-02,x,y\r\n".into()),
-                (7, "story", "d,2020-01-02,\"ok\" \n".into()),
+                (7, "story", "ok ".into()),
                 (8, "bad-csv", "e,2020-01-02,\"open".into()),
             ]
         );
@@ -1346,21 +1338,13 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                (
-                    2,
-                    "story",
-                    "<Sentence date=\"20200102\" id=\"a\"><Text>x</Text></Sentence>\n".into()
-                ),
+                (2, "story", "x".into()),
                 (
                     3,
                     "bad-xml",
                     "<Sentence id=\"b\"><Text>y</Sentence>\n".into()
                 ),
-                (
-                    4,
-                    "story",
-                    "<Sentence date=\"20200102\" id=\"c\">\n<Text>z</Text></Sentence>\n".into()
-                ),
+                (4, "story", "z".into()),
                 (7, "bad-xml", "<Sentence id=\"d\">".into()),
             ]
         );
@@ -1381,10 +1365,10 @@ mod tests {
             got,
             vec![
                 (1, "no-header", "notes\n".into()),
-                (3, "story", "200102 a\nIran met Iraq.\n".into()),
+                (3, "story", "Iran met Iraq.".into()),
                 (7, "no-text", "200102 b\n".into()),
                 (9, "no-text", "200102 c\n/* x */\n".into()),
-                (11, "story", "200102 d\nIraq met Iran.".into()),
+                (11, "story", "Iraq met Iran.".into()),
             ]
         );
     }
