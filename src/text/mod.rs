@@ -242,6 +242,12 @@ pub fn for_each_token(text: &str, mut emit: impl FnMut(&str, bool, bool, usize, 
             i = run;
             continue;
         }
+        if b == b' ' && cur.is_empty() {
+            // A blank after a whole word (most separators): nothing to flush.
+            prev = Some(' ');
+            i += 1;
+            continue;
+        }
         let (c, len) = if b < 0x80 {
             (b as char, 1)
         } else {
