@@ -94,7 +94,7 @@ pub fn load(dir: &Path, key: CacheKey) -> Option<Dictionaries> {
 
 /// Stores a compiled set under `key` in `dir` (created if needed): written under a
 /// temporary name and renamed, so that a reader never sees half a file. The oldest
-/// sets beyond [`KEEP`] are removed.
+/// sets beyond the eight most recent are removed.
 pub fn store(dir: &Path, key: CacheKey, d: &Dictionaries) -> std::io::Result<()> {
     let payload = postcard::to_stdvec(d).map_err(std::io::Error::other)?;
     std::fs::create_dir_all(dir)?;
@@ -116,7 +116,7 @@ pub fn store(dir: &Path, key: CacheKey, d: &Dictionaries) -> std::io::Result<()>
     Ok(())
 }
 
-/// Removes all but the [`KEEP`] most recently written sets.
+/// Removes all but the `KEEP` most recently written sets.
 fn prune(dir: &Path) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;

@@ -30,8 +30,16 @@ fn is_abbreviation(word: &str) -> bool {
     let w = word.trim_start_matches(['"', '\'', '(', '\u{201C}', '\u{2018}']);
     // (Every period of a story comes here: no allocation, and no list search for a
     // word longer than the longest abbreviation.)
-    if w.len() <= LONGEST_ABBREVIATION && ABBREVIATIONS.iter().any(|a| a.eq_ignore_ascii_case(w)) {
-        return true;
+    if w.len() <= LONGEST_ABBREVIATION && w.is_ascii() {
+        static KNOWN: std::sync::LazyLock<rustc_hash::FxHashSet<&'static [u8]>> =
+            std::sync::LazyLock::new(|| ABBREVIATIONS.iter().map(|a| a.as_bytes()).collect());
+        let mut lower = [0u8; LONGEST_ABBREVIATION];
+        let lower = &mut lower[..w.len()];
+        lower.copy_from_slice(w.as_bytes());
+        lower.make_ascii_lowercase();
+        if KNOWN.contains(&*lower) {
+            return true;
+        }
     }
     // Initials ("John F. Kennedy") and dotted abbreviations ("U.S", "N.A.T.O").
     let mut chars = w.chars();
