@@ -285,9 +285,9 @@ pub fn code_story(coder: &Coder, story: &Story, cfg: &StoryConfig) -> StoryResul
         } else {
             None
         };
-        let coded = coder.code_full(sent, date, false, forward);
+        let mut coded = coder.code_full(sent, date, false, forward);
         truncated += usize::from(coded.truncated);
-        lead = coded.lead_actor.clone();
+        lead = coded.lead_actor.take();
         match coded.status {
             Status::Discard { story: true, .. } => {
                 return StoryResult {

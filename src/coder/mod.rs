@@ -433,7 +433,8 @@ const REGULAR_ENDINGS: &[&str] = &[
 /// it has. Each word is looked up in the per-thread cache by its text, so a known
 /// word costs one hash lookup and no allocation.
 fn analyse_sentence(d: &Dictionaries, sentence: &str, max: usize) -> (Vec<Tok>, usize) {
-    let mut toks: Vec<Tok> = Vec::with_capacity(48);
+    // The vector of the thread's previous sentence, emptied, when there is one.
+    let mut toks: Vec<Tok> = SPARE_TOKS.with(|spare| std::mem::take(&mut *spare.borrow_mut()));
     let mut total = 0usize;
     with_word_cache(d, |cache| {
         // Words first, then their lookups in a loop of their own: lookups that miss
@@ -763,6 +764,8 @@ struct Sentence {
     bound_conj: Vec<bool>,
     /// Commas inside compounds.
     bound_comma: Vec<bool>,
+    /// Tokens that a tagged phrase took (while tagging).
+    taken: Vec<bool>,
     all_caps: bool,
     /// Token positions by the ids verb patterns need, built when a pattern is first
     /// tried (most sentences never need it).
@@ -845,6 +848,7 @@ impl Sentence {
             deleted: p.deleted,
             bound_conj: p.bound_conj,
             bound_comma: p.bound_comma,
+            taken: p.taken,
             all_caps,
             where_id: std::cell::OnceCell::new(),
         }
@@ -862,6 +866,7 @@ struct SentenceParts {
     deleted: Vec<bool>,
     bound_conj: Vec<bool>,
     bound_comma: Vec<bool>,
+    taken: Vec<bool>,
 }
 
 thread_local! {
@@ -869,6 +874,8 @@ thread_local! {
     /// sentence then allocates none of them.
     static SPARE_PARTS: std::cell::RefCell<Option<SentenceParts>> =
         const { std::cell::RefCell::new(None) };
+    /// The same for its tokens, which are analysed before the sentence is made.
+    static SPARE_TOKS: std::cell::RefCell<Vec<Tok>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 impl Drop for Sentence {
@@ -882,6 +889,7 @@ impl Drop for Sentence {
             deleted: std::mem::take(&mut self.deleted),
             bound_conj: std::mem::take(&mut self.bound_conj),
             bound_comma: std::mem::take(&mut self.bound_comma),
+            taken: std::mem::take(&mut self.taken),
         };
         p.tags.clear();
         p.span_at.clear();
@@ -891,8 +899,12 @@ impl Drop for Sentence {
         p.deleted.clear();
         p.bound_conj.clear();
         p.bound_comma.clear();
+        p.taken.clear();
         // (When the thread is being torn down, the parts are simply freed.)
         let _ = SPARE_PARTS.try_with(|spare| *spare.borrow_mut() = Some(p));
+        let mut toks = std::mem::take(&mut self.toks);
+        toks.clear();
+        let _ = SPARE_TOKS.try_with(|spare| *spare.borrow_mut() = toks);
     }
 }
 
@@ -1394,7 +1406,9 @@ impl<'a> Coder<'a> {
         mut trace: Option<&mut Trace>,
     ) -> Result<(), Status> {
         let n = s.toks.len();
-        let mut taken = vec![false; n];
+        let mut taken = std::mem::take(&mut s.taken);
+        taken.clear();
+        taken.resize(n, false);
         let d = self.dict;
         let mut buf: Vec<usize> = Vec::new();
         let mut i = 0;
@@ -1483,6 +1497,7 @@ impl<'a> Coder<'a> {
             }
             i += 1;
         }
+        s.taken = taken;
         for i in 0..n {
             if s.span_at[i].is_some() {
                 continue;
