@@ -59,7 +59,6 @@ fuzz_target!(|data: &[u8]| {
             line: 1,
         },
         lossy: None,
-        raw: Vec::new(),
     };
     let r = code_story(&coder, &story, &StoryConfig::default());
     assert!(r.coded_sentences <= r.sentences);
