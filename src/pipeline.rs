@@ -275,17 +275,19 @@ pub fn code_story(coder: &Coder, story: &Story, cfg: &StoryConfig) -> StoryResul
         }
         let sent = &body[a..b];
         n_sent += 1;
-        let date = if cfg.anchor_dates {
-            anchored_date(sent, story.date)
-        } else {
-            story.date
+        let date = || {
+            if cfg.anchor_dates {
+                anchored_date(sent, story.date)
+            } else {
+                story.date
+            }
         };
         let forward = if cfg.forward_pronouns {
             lead.as_deref()
         } else {
             None
         };
-        let mut coded = coder.code_full(sent, date, false, forward);
+        let mut coded = coder.code_dated_lazily(sent, &date, forward);
         truncated += usize::from(coded.truncated);
         lead = coded.lead_actor.take();
         match coded.status {

@@ -392,6 +392,35 @@ struct ActorRef {
     base: String,
 }
 
+/// A sentence's date: known, or worked out on first use (anchoring a date reads the
+/// sentence, and most sentences end without needing it).
+struct SentenceDate<'a> {
+    date: std::cell::OnceCell<Date>,
+    find: Option<&'a dyn Fn() -> Date>,
+}
+
+impl<'a> SentenceDate<'a> {
+    fn known(date: Date) -> SentenceDate<'a> {
+        SentenceDate {
+            date: std::cell::OnceCell::from(date),
+            find: None,
+        }
+    }
+
+    fn lazy(find: &'a dyn Fn() -> Date) -> SentenceDate<'a> {
+        SentenceDate {
+            date: std::cell::OnceCell::new(),
+            find: Some(find),
+        }
+    }
+
+    fn get(&self) -> Date {
+        *self
+            .date
+            .get_or_init(|| self.find.expect("a date that is not known is found")())
+    }
+}
+
 /// The code PETRARCH reads for an actor whose code is `###` ...
 static DISCARD_CODE: LazyLock<[String; 1]> = LazyLock::new(|| ["###".to_string()]);
 /// ... and for one whose code is `+++`.
@@ -940,13 +969,25 @@ impl<'a> Coder<'a> {
         want_trace: bool,
         forward: Option<&str>,
     ) -> Coded {
-        self.code_inner(sentence, date, want_trace, forward)
+        self.code_inner(sentence, &SentenceDate::known(date), want_trace, forward)
+    }
+
+    /// [`Coder::code_full`] (without a trace) with the sentence's date worked out by
+    /// `date` only when the coding needs it: an event, or an actor whose codes are
+    /// dated. Most sentences need neither.
+    pub fn code_dated_lazily(
+        &self,
+        sentence: &str,
+        date: &dyn Fn() -> Date,
+        forward: Option<&str>,
+    ) -> Coded {
+        self.code_inner(sentence, &SentenceDate::lazy(date), false, forward)
     }
 
     fn code_inner(
         &self,
         sentence: &str,
-        date: Date,
+        date: &SentenceDate,
         want_trace: bool,
         forward: Option<&str>,
     ) -> Coded {
@@ -1060,7 +1101,7 @@ impl<'a> Coder<'a> {
                 truncated,
             };
         }
-        let (status, mut events) = self.code_clauses(&s, &clauses, date, trace.as_mut());
+        let (status, mut events) = self.code_clauses(&s, &clauses, date.get(), trace.as_mut());
         if status != Status::Coded {
             return Coded {
                 status,
@@ -1161,7 +1202,7 @@ impl<'a> Coder<'a> {
         let toks: Vec<Tok> = tokens.iter().map(|t| analyse_token(self.dict, t)).collect();
         let n = toks.len();
         let mut s = Sentence::new(toks, false);
-        if self.tag(&mut s, date, None).is_err() {
+        if self.tag(&mut s, &SentenceDate::known(date), None).is_err() {
             return Vec::new();
         }
         // Coded verbs.
@@ -1267,7 +1308,7 @@ impl<'a> Coder<'a> {
     fn no_event_before_units(
         &self,
         s: &Sentence,
-        date: Date,
+        date: &SentenceDate,
         forward: Option<&str>,
     ) -> Option<Option<String>> {
         let o = self.opts;
@@ -1276,7 +1317,10 @@ impl<'a> Coder<'a> {
             match sp.kind {
                 EntryKind::Agent(_) if s.tags[sp.start] == Tag::Agent => return None,
                 EntryKind::Actor(a) if s.tags[sp.start] == Tag::Actor => {
-                    let codes: &[String] = match self.dict.actors[a as usize].codes.resolve(date) {
+                    let codes: &[String] = match self.dict.actors[a as usize]
+                        .codes
+                        .resolve_lazily(|| date.get())
+                    {
                         ActorValue::Special(Special::Discard) if o.petrarch => {
                             DISCARD_CODE.as_slice()
                         }
@@ -1402,7 +1446,7 @@ impl<'a> Coder<'a> {
     fn tag(
         &self,
         s: &mut Sentence,
-        date: Date,
+        date: &SentenceDate,
         mut trace: Option<&mut Trace>,
     ) -> Result<(), Status> {
         let n = s.toks.len();
@@ -1513,7 +1557,7 @@ impl<'a> Coder<'a> {
             match kind {
                 EntryKind::Actor(a) => {
                     let actor = &d.actors[a as usize];
-                    let v = actor.codes.resolve(date);
+                    let v = actor.codes.resolve_lazily(|| date.get());
                     if let Some(t) = trace.as_deref_mut() {
                         t.matches.push(TraceMatch {
                             start,
@@ -1634,7 +1678,7 @@ impl<'a> Coder<'a> {
 
     /// Joins actors with their agents into units; agents alone become actors when
     /// `CONVERT AGENTS` is on.
-    fn build_units(&self, s: &mut Sentence, date: Date) {
+    fn build_units(&self, s: &mut Sentence, date: &SentenceDate) {
         let d = self.dict;
         let n = s.toks.len();
         // Actor spans to units.
@@ -1647,7 +1691,7 @@ impl<'a> Coder<'a> {
                 let actor = &d.actors[a as usize];
                 // PETRARCH reads `###` and `+++` on actors as plain codes.
                 let special: Vec<String>;
-                let codes: Option<&Vec<String>> = match actor.codes.resolve(date) {
+                let codes: Option<&Vec<String>> = match actor.codes.resolve_lazily(|| date.get()) {
                     ActorValue::Special(Special::Discard) if self.opts.petrarch => {
                         special = vec!["###".into()];
                         Some(&special)
@@ -3636,6 +3680,48 @@ mod tests {
         }
         // Both outcomes occur: a pronoun or an agent's actor makes some dyads.
         assert!(coded > 0 && coded < sentences.len() * forwards.len());
+    }
+
+    #[test]
+    fn a_sentence_date_is_worked_out_only_when_the_coding_needs_it() {
+        let mut b = DictBuilder::new();
+        load_texts(
+            &mut b,
+            &[
+                (
+                    "a",
+                    FileKind::Actors,
+                    "NORWAY_ [NOR]\nSWEDEN_ [SWE]\nHAAKON_ [NORGOV 19050101-19571231] [NOR]\n",
+                ),
+                ("v", FileKind::Verbs, "ACCUSE [112]\n"),
+            ],
+        );
+        let d = b.build();
+        let opts = Options::default();
+        let c = Coder::new(&d, &opts);
+        let in_office = Date::parse_any("1940-04-09").unwrap();
+        let asked = std::cell::Cell::new(0);
+        let date = || {
+            asked.set(asked.get() + 1);
+            in_office
+        };
+        let mut code = |sentence: &str| {
+            asked.set(0);
+            let r = c.code_dated_lazily(sentence, &date, None);
+            (r, asked.get())
+        };
+        // No event and no dated actor: the date is never needed.
+        let (r, n) = code("Norway accused nobody.");
+        assert_eq!((r.status, n), (Status::NoEvent, 0));
+        // An event carries the date, worked out once.
+        let (r, n) = code("Norway accused Sweden.");
+        assert_eq!(n, 1);
+        assert_eq!(r.events[0].date, in_office);
+        // An actor with dated codes needs it even when there is no event.
+        let (r, n) = code("Haakon accused nobody.");
+        assert_eq!((r.status, n), (Status::NoEvent, 1));
+        let (r, _) = code("Haakon accused Sweden.");
+        assert_eq!(r.events[0].source, "NORGOV");
     }
 
     /// Dictionaries of two actors, NORWAY and SWEDEN, and these verbs.

@@ -107,11 +107,22 @@ pub struct ActorCodes {
     pub blocks: Vec<DatedCode>,
 }
 
+/// The value of an actor with no code in force.
+static NULL_VALUE: ActorValue = ActorValue::Special(Special::Null);
+
 impl ActorCodes {
+    /// [`ActorCodes::resolve`] with the date asked for only when a block is dated.
+    pub fn resolve_lazily(&self, date: impl FnOnce() -> Date) -> &ActorValue {
+        if self.blocks.iter().any(|b| b.range != DateRange::Always) {
+            return self.resolve(date());
+        }
+        // Undated codes (most actors): the first block, whatever the date.
+        self.blocks.first().map_or(&NULL_VALUE, |b| &b.value)
+    }
+
     /// Resolves the value on `date` by TABARI's rule: restrictions in order, then the
     /// undated default, else null.
     pub fn resolve(&self, date: Date) -> &ActorValue {
-        static NULL: ActorValue = ActorValue::Special(Special::Null);
         for b in &self.blocks {
             if b.range != DateRange::Always && b.range.contains(date) {
                 return &b.value;
@@ -122,7 +133,7 @@ impl ActorCodes {
                 return &b.value;
             }
         }
-        &NULL
+        &NULL_VALUE
     }
 }
 
