@@ -3705,7 +3705,7 @@ mod tests {
             asked.set(asked.get() + 1);
             in_office
         };
-        let mut code = |sentence: &str| {
+        let code = |sentence: &str| {
             asked.set(0);
             let r = c.code_dated_lazily(sentence, &date, None);
             (r, asked.get())
