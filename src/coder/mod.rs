@@ -2530,9 +2530,23 @@ impl<'a> Coder<'a> {
                         )
                     };
                     cands.extend(pi.always.iter().map(|&i| key(i)));
-                    for id in s.where_ids().ids() {
-                        if let Some(v) = pi.by_word.get(&id) {
-                            cands.extend(v.iter().map(|&i| key(i)));
+                    // Whichever is shorter is walked: the sentence's words, each looked
+                    // up among the group's key words, or the key words, each tested
+                    // against the sentence (the candidates are sorted below).
+                    let where_id = s.where_ids();
+                    if pi.by_word.len() < where_id.keys.len() {
+                        for (&id, v) in &pi.by_word {
+                            if where_id.bits & id_bit(id) != 0
+                                && where_id.positions(id).next().is_some()
+                            {
+                                cands.extend(v.iter().map(|&i| key(i)));
+                            }
+                        }
+                    } else {
+                        for id in where_id.ids() {
+                            if let Some(v) = pi.by_word.get(&id) {
+                                cands.extend(v.iter().map(|&i| key(i)));
+                            }
                         }
                     }
                 }
