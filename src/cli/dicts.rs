@@ -116,7 +116,7 @@ impl DictArgs {
         let mut b;
         let mut texts: Vec<(FileKind, String, std::borrow::Cow<'static, str>)> = Vec::new();
         if !self.custom() {
-            b = builtin::settings();
+            b = builtin::empty_builder();
             for (kind, name, text) in builtin::files() {
                 texts.push((kind, name.to_string(), text.into()));
             }
@@ -181,16 +181,7 @@ impl DictArgs {
         let key = cache_dir()
             .zip(cache::KeyHasher::new())
             .map(|(dir, mut k)| {
-                let settings = format!(
-                    "{:?}",
-                    (
-                        b.dup_warning,
-                        b.set_lengths,
-                        b.whole_words,
-                        b.d.strict_endings
-                    )
-                );
-                k.add(settings.as_bytes());
+                k.add(b.settings().as_bytes());
                 for (kind, name, text) in &texts {
                     k.add(format!("{kind:?}").as_bytes());
                     k.add(name.as_bytes());

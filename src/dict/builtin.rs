@@ -7,13 +7,13 @@ include!(concat!(env!("OUT_DIR"), "/builtin_dictionaries.rs"));
 
 /// Builds the default dictionaries, optionally extended by more actor files.
 pub fn builder() -> DictBuilder {
-    let mut b = settings();
+    let mut b = empty_builder();
     load_texts(&mut b, FILES);
     b
 }
 
 /// An empty builder with the settings dyad's own files are read with.
-pub fn settings() -> DictBuilder {
+pub fn empty_builder() -> DictBuilder {
     let mut b = DictBuilder::new();
     b.dup_warning = false;
     b.d.strict_endings = true;

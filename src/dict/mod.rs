@@ -421,6 +421,15 @@ impl DictBuilder {
         }
     }
 
+    /// The settings that change what this builder makes of the same files (a
+    /// compiled set is cached under them: a new setting belongs here).
+    pub fn settings(&self) -> String {
+        format!(
+            "dup_warning={} set_lengths={} whole_words={} strict_endings={}",
+            self.dup_warning, self.set_lengths, self.whole_words, self.d.strict_endings
+        )
+    }
+
     /// Makes room for `n` more actor phrases.
     pub fn reserve_phrases(&mut self, n: usize) {
         self.d.actors.reserve(n);
