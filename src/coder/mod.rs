@@ -863,10 +863,8 @@ impl Sentence {
             .unwrap_or_default();
         p.tags.resize(n, Tag::Word);
         p.span_at.resize(n, None);
-        p.unit_at.resize(n, None);
-        p.deleted.resize(n, false);
-        p.bound_conj.resize(n, false);
-        p.bound_comma.resize(n, false);
+        // The per-token vectors of units and clauses are sized by `build_units`: most
+        // sentences end before it.
         Sentence {
             toks,
             tags: p.tags,
@@ -1681,6 +1679,10 @@ impl<'a> Coder<'a> {
     fn build_units(&self, s: &mut Sentence, date: &SentenceDate) {
         let d = self.dict;
         let n = s.toks.len();
+        s.unit_at.resize(n, None);
+        s.deleted.resize(n, false);
+        s.bound_conj.resize(n, false);
+        s.bound_comma.resize(n, false);
         // Actor spans to units.
         let mut unit_of_span: Vec<Option<usize>> = vec![None; s.spans.len()];
         for (sid, sp) in s.spans.iter().enumerate() {
