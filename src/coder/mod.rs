@@ -781,8 +781,48 @@ pub struct Coder<'a> {
     pub opts: &'a Options,
 }
 
-struct Sentence {
-    toks: Vec<Tok>,
+/// Declares [`Sentence`] with its per-sentence vectors listed once, and
+/// [`SentenceParts`], the same vectors kept (emptied) for the thread's next sentence.
+macro_rules! sentence_with_parts {
+    ($($(#[$doc:meta])* $field:ident: $ty:ty,)*) => {
+        struct Sentence {
+            toks: Vec<Tok>,
+            $($(#[$doc])* $field: $ty,)*
+            all_caps: bool,
+            /// Token positions by the ids verb patterns need, built when a pattern is
+            /// first tried (most sentences never need it).
+            where_id: std::cell::OnceCell<WhereId>,
+        }
+
+        /// The vectors of a [`Sentence`], kept empty between sentences.
+        #[derive(Default)]
+        struct SentenceParts {
+            $($field: $ty,)*
+        }
+
+        impl Sentence {
+            fn from_parts(toks: Vec<Tok>, all_caps: bool, p: SentenceParts) -> Sentence {
+                Sentence {
+                    toks,
+                    $($field: p.$field,)*
+                    all_caps,
+                    where_id: std::cell::OnceCell::new(),
+                }
+            }
+
+            /// Takes the sentence's vectors, emptied (their memory kept).
+            fn take_parts(&mut self) -> SentenceParts {
+                let mut p = SentenceParts {
+                    $($field: std::mem::take(&mut self.$field),)*
+                };
+                $(p.$field.clear();)*
+                p
+            }
+        }
+    };
+}
+
+sentence_with_parts! {
     tags: Vec<Tag>,
     span_at: Vec<Option<usize>>,
     spans: Vec<Span>,
@@ -795,10 +835,6 @@ struct Sentence {
     bound_comma: Vec<bool>,
     /// Tokens that a tagged phrase took (while tagging).
     taken: Vec<bool>,
-    all_caps: bool,
-    /// Token positions by the ids verb patterns need, built when a pattern is first
-    /// tried (most sentences never need it).
-    where_id: std::cell::OnceCell<WhereId>,
 }
 
 /// Token positions by dictionary id: `id << 32 | position` keys sorted, so that a lookup
@@ -865,35 +901,8 @@ impl Sentence {
         p.span_at.resize(n, None);
         // The per-token vectors of units and clauses are sized by `build_units`: most
         // sentences end before it.
-        Sentence {
-            toks,
-            tags: p.tags,
-            span_at: p.span_at,
-            spans: p.spans,
-            unit_at: p.unit_at,
-            units: p.units,
-            deleted: p.deleted,
-            bound_conj: p.bound_conj,
-            bound_comma: p.bound_comma,
-            taken: p.taken,
-            all_caps,
-            where_id: std::cell::OnceCell::new(),
-        }
+        Sentence::from_parts(toks, all_caps, p)
     }
-}
-
-/// The vectors of a [`Sentence`], kept empty between sentences.
-#[derive(Default)]
-struct SentenceParts {
-    tags: Vec<Tag>,
-    span_at: Vec<Option<usize>>,
-    spans: Vec<Span>,
-    unit_at: Vec<Option<usize>>,
-    units: Vec<Unit>,
-    deleted: Vec<bool>,
-    bound_conj: Vec<bool>,
-    bound_comma: Vec<bool>,
-    taken: Vec<bool>,
 }
 
 thread_local! {
@@ -907,26 +916,7 @@ thread_local! {
 
 impl Drop for Sentence {
     fn drop(&mut self) {
-        let mut p = SentenceParts {
-            tags: std::mem::take(&mut self.tags),
-            span_at: std::mem::take(&mut self.span_at),
-            spans: std::mem::take(&mut self.spans),
-            unit_at: std::mem::take(&mut self.unit_at),
-            units: std::mem::take(&mut self.units),
-            deleted: std::mem::take(&mut self.deleted),
-            bound_conj: std::mem::take(&mut self.bound_conj),
-            bound_comma: std::mem::take(&mut self.bound_comma),
-            taken: std::mem::take(&mut self.taken),
-        };
-        p.tags.clear();
-        p.span_at.clear();
-        p.spans.clear();
-        p.unit_at.clear();
-        p.units.clear();
-        p.deleted.clear();
-        p.bound_conj.clear();
-        p.bound_comma.clear();
-        p.taken.clear();
+        let p = self.take_parts();
         // (When the thread is being torn down, the parts are simply freed.)
         let _ = SPARE_PARTS.try_with(|spare| *spare.borrow_mut() = Some(p));
         let mut toks = std::mem::take(&mut self.toks);
