@@ -697,7 +697,7 @@ fn analyse_word(d: &Dictionaries, s: &str) -> TokInfo {
         .fold(0, |a, b| a | b);
     info.pair_bits = pair_second
         .iter()
-        .map(|&id| crate::dict::pair_bit(id))
+        .map(|&id| id_bit(id))
         .fold(0, |a, b| a | b);
     info
 }
@@ -717,19 +717,21 @@ fn word_matches(w: &PWord, t: &Tok) -> bool {
 
 /// The bit of a word id in [`TokInfo::id_bits`].
 fn id_bit(id: u32) -> u64 {
-    1 << (id.wrapping_mul(0x9E37_79B1) >> 26)
+    crate::dict::word_bit(id)
 }
 
-/// Allocation-free phrase matching: fills `pos` with the matched positions.
+/// Allocation-free phrase matching: fills `pos` with the matched positions. `later`
+/// holds the [`id_bit`]s of the tokens after `start` (see [`Sentence::later_bits`]).
 fn match_phrase_into(
     p: &Phrase,
     toks: &[Tok],
     start: usize,
+    later: u64,
     taken: &[bool],
     pos: &mut Vec<usize>,
 ) -> bool {
     pos.clear();
-    if !word_matches(&p.words[0], &toks[start]) {
+    if p.later_bits & !later != 0 || !word_matches(&p.words[0], &toks[start]) {
         return false;
     }
     // Cheap rejection on the second word before anything else.
@@ -835,6 +837,9 @@ sentence_with_parts! {
     bound_comma: Vec<bool>,
     /// Tokens that a tagged phrase took (while tagging).
     taken: Vec<bool>,
+    /// For each token, the [`id_bit`]s of all the tokens after it: the words a phrase
+    /// needs after its first must have their bits there.
+    later_bits: Vec<u64>,
 }
 
 /// Token positions by dictionary id: `id << 32 | position` keys sorted, so that a lookup
@@ -899,6 +904,12 @@ impl Sentence {
             .unwrap_or_default();
         p.tags.resize(n, Tag::Word);
         p.span_at.resize(n, None);
+        p.later_bits.resize(n, 0);
+        let mut bits = 0;
+        for (later, t) in p.later_bits.iter_mut().zip(&toks).rev() {
+            *later = bits;
+            bits |= t.info.id_bits;
+        }
         // The per-token vectors of units and clauses are sized by `build_units`: most
         // sentences end before it.
         Sentence::from_parts(toks, all_caps, p)
@@ -1388,7 +1399,7 @@ impl<'a> Coder<'a> {
                 for &k in self.dict.discard_index.get(id).into_iter().flatten() {
                     let (p, d) = &self.dict.discards[k as usize];
                     taken.resize(s.toks.len(), false);
-                    if match_phrase_into(p, &s.toks, i, &taken, &mut pos) {
+                    if match_phrase_into(p, &s.toks, i, s.later_bits[i], &taken, &mut pos) {
                         return Some((d.story, d.text.clone()));
                     }
                 }
@@ -1413,7 +1424,7 @@ impl<'a> Coder<'a> {
                 .flat_map(|id| self.dict.issue_index.get(id).into_iter().flatten());
             for &k in candidates {
                 let (p, is) = &self.dict.issues[k as usize];
-                if match_phrase_into(p, &s.toks, i, &taken, &mut pos) {
+                if match_phrase_into(p, &s.toks, i, s.later_bits[i], &taken, &mut pos) {
                     if is.cancel {
                         cancelled.push(is.category);
                     } else if !found.iter().any(|(_, c)| *c == is.code) {
@@ -1469,7 +1480,14 @@ impl<'a> Coder<'a> {
                             continue;
                         }
                     }
-                    if match_phrase_into(&entry.phrase, &s.toks, i, &taken, &mut buf) {
+                    if match_phrase_into(
+                        &entry.phrase,
+                        &s.toks,
+                        i,
+                        s.later_bits[i],
+                        &taken,
+                        &mut buf,
+                    ) {
                         *best = Some((entry.weight, e));
                     }
                 }
@@ -1493,8 +1511,14 @@ impl<'a> Coder<'a> {
                 if d.entries[e as usize].phrase.words.len() == 1 {
                     return (w, e, Positions::from(&[i][..]));
                 }
-                let ok =
-                    match_phrase_into(&d.entries[e as usize].phrase, &s.toks, i, &taken, &mut buf);
+                let ok = match_phrase_into(
+                    &d.entries[e as usize].phrase,
+                    &s.toks,
+                    i,
+                    s.later_bits[i],
+                    &taken,
+                    &mut buf,
+                );
                 debug_assert!(ok);
                 (w, e, Positions::from(&buf[..]))
             });
@@ -1756,7 +1780,14 @@ impl<'a> Coder<'a> {
                             let entry = &d.entries[e as usize];
                             if let EntryKind::Agent(na) = entry.kind {
                                 if best.is_none_or(|(w, _)| entry.weight > w)
-                                    && match_phrase_into(&entry.phrase, &s.toks, q, &free, &mut pos)
+                                    && match_phrase_into(
+                                        &entry.phrase,
+                                        &s.toks,
+                                        q,
+                                        s.later_bits[q],
+                                        &free,
+                                        &mut pos,
+                                    )
                                     && pos.last() == Some(&last)
                                 {
                                     best = Some((entry.weight, na));

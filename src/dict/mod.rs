@@ -198,9 +198,10 @@ pub struct Issue {
     pub cancel: bool,
 }
 
-/// One of 64 bits standing for the word id `id` in a pair signature (see
-/// [`Dictionaries::pair_signatures`]).
-pub fn pair_bit(id: u32) -> u64 {
+/// One of 64 bits standing for the word id `id` in small sets of ids (a pair
+/// signature, see [`Dictionaries::pair_signatures`]; the words a phrase still needs,
+/// see [`phrase::Phrase::later_bits`]): two ids with different bits differ.
+pub fn word_bit(id: u32) -> u64 {
     1u64 << (id.wrapping_mul(0x9E37_79B1) >> 26)
 }
 
@@ -361,7 +362,7 @@ pub struct Dictionaries {
     pub pair_firsts: rustc_hash::FxHashSet<u32>,
     /// Ids that are the second word of some entry of `index_pairs`.
     pub pair_seconds: rustc_hash::FxHashSet<u32>,
-    /// For each id that begins an entry of `index_pairs`, the [`pair_bit`]s of the
+    /// For each id that begins an entry of `index_pairs`, the [`word_bit`]s of the
     /// second words it is paired with: a cheap test that rules out most word pairs
     /// before the index is consulted.
     pub pair_signatures: HashMap<u32, u64>,
@@ -950,7 +951,7 @@ impl DictBuilder {
                     (Some(phrase::Link::Adjacent), Some(second)) => {
                         self.d.pair_firsts.insert(first);
                         self.d.pair_seconds.insert(second.id);
-                        *self.d.pair_signatures.entry(first).or_default() |= pair_bit(second.id);
+                        *self.d.pair_signatures.entry(first).or_default() |= word_bit(second.id);
                         pairs
                             .entry(u64::from(first) << 32 | u64::from(second.id))
                             .or_default()

@@ -40,9 +40,26 @@ pub struct Phrase {
     pub words: Vec<PWord>,
     /// `links[i]` joins `words[i]` and `words[i + 1]`.
     pub links: Vec<Link>,
+    /// The [`word_bit`](super::word_bit)s of the words after the first: tokens whose
+    /// bits lack one of them cannot hold the rest of the phrase (a test that spares
+    /// most searches across gaps).
+    pub later_bits: u64,
 }
 
 impl Phrase {
+    /// A phrase of `words` joined by `links` (one fewer).
+    pub fn new(words: Vec<PWord>, links: Vec<Link>) -> Phrase {
+        let later_bits = words
+            .iter()
+            .skip(1)
+            .fold(0, |bits, w| bits | super::word_bit(w.id));
+        Phrase {
+            words,
+            links,
+            later_bits,
+        }
+    }
+
     /// The number of letters and digits in the phrase: longer phrases are tried first.
     pub fn weight(&self, vocab: &Vocab) -> usize {
         self.words.iter().map(|w| vocab.get(w.id).len()).sum()
@@ -200,7 +217,7 @@ pub fn parse_phrase(text: &str, vocab: &mut Vocab, final_endings: bool) -> Optio
             links.push(link_of(p.after));
         }
     }
-    Some(Phrase { words, links })
+    Some(Phrase::new(words, links))
 }
 
 #[cfg(test)]
