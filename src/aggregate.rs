@@ -869,18 +869,8 @@ fn push_fixed(line: &mut Vec<u8>, v: f64) {
     line.extend_from_slice(s.as_bytes());
 }
 
-fn push_u64(line: &mut Vec<u8>, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    line.extend_from_slice(&digits[i..]);
+fn push_u64(line: &mut Vec<u8>, n: u64) {
+    line.extend_from_slice(crate::io::output::decimal(n, &mut [0; 20]));
 }
 
 fn push_date(line: &mut Vec<u8>, d: Date) {

@@ -110,18 +110,85 @@ mod tests {
 pub mod actors {
     use super::actors_table as table;
 
+    use std::sync::LazyLock;
+
+    /// A set of three-letter upper-case codes: one bit for each of the 26^3 codes.
+    /// (Writers ask for every actor of every row, so this is a bit test and not a
+    /// search.)
+    struct CodeSet([u64; CodeSet::WORDS]);
+
+    impl CodeSet {
+        const WORDS: usize = (26usize * 26 * 26).div_ceil(64);
+
+        fn of(codes: &[&str]) -> CodeSet {
+            let mut set = CodeSet([0; CodeSet::WORDS]);
+            for code in codes {
+                let k = CodeSet::index(code).expect("codes are three capital letters");
+                set.0[k / 64] |= 1 << (k % 64);
+            }
+            set
+        }
+
+        fn index(code: &str) -> Option<usize> {
+            match code.as_bytes() {
+                [a, b, c] if [a, b, c].iter().all(|l| l.is_ascii_uppercase()) => Some(
+                    (usize::from(a - b'A') * 26 + usize::from(b - b'A')) * 26
+                        + usize::from(c - b'A'),
+                ),
+                _ => None,
+            }
+        }
+
+        fn contains(&self, code: &str) -> bool {
+            CodeSet::index(code).is_some_and(|k| self.0[k / 64] & (1 << (k % 64)) != 0)
+        }
+    }
+
+    static COUNTRIES: LazyLock<CodeSet> = LazyLock::new(|| CodeSet::of(table::COUNTRIES));
+    static ROLES: LazyLock<CodeSet> = LazyLock::new(|| CodeSet::of(table::ROLES));
+
     /// Whether `code` is a three-letter CAMEO country or region code.
     pub fn is_country(code: &str) -> bool {
-        table::COUNTRIES.binary_search(&code).is_ok()
+        COUNTRIES.contains(code)
     }
 
     /// Whether `code` is a three-letter CAMEO role or type code (GOV, MIL, IGO...).
     pub fn is_role(code: &str) -> bool {
-        table::ROLES.binary_search(&code).is_ok()
+        ROLES.contains(code)
     }
 
     /// All country codes.
     pub fn countries() -> &'static [&'static str] {
         table::COUNTRIES
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn the_sets_hold_exactly_the_tables_codes() {
+            let letters = b'A'..=b'Z';
+            for a in letters.clone() {
+                for b in letters.clone() {
+                    for c in letters.clone() {
+                        let code = String::from_utf8(vec![a, b, c]).unwrap();
+                        assert_eq!(
+                            is_country(&code),
+                            table::COUNTRIES.contains(&code.as_str()),
+                            "{code}"
+                        );
+                        assert_eq!(
+                            is_role(&code),
+                            table::ROLES.contains(&code.as_str()),
+                            "{code}"
+                        );
+                    }
+                }
+            }
+            for other in ["", "US", "USAX", "usa", "U1A", "ÉTA"] {
+                assert!(!is_country(other) && !is_role(other), "{other}");
+            }
+        }
     }
 }

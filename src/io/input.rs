@@ -539,6 +539,48 @@ fn story(
     })
 }
 
+/// [`BufRead::read_until`] a line end, with a vectorised search for it.
+fn read_line(input: &mut dyn BufRead, buf: &mut Vec<u8>) -> std::io::Result<usize> {
+    let mut read = 0;
+    loop {
+        let (done, used) = {
+            let available = match input.fill_buf() {
+                Ok(b) => b,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            match memchr::memchr(b'\n', available) {
+                Some(i) => {
+                    buf.extend_from_slice(&available[..=i]);
+                    (true, i + 1)
+                }
+                None => {
+                    buf.extend_from_slice(available);
+                    (available.is_empty(), available.len())
+                }
+            }
+        };
+        input.consume(used);
+        read += used;
+        if done {
+            return Ok(read);
+        }
+    }
+}
+
+/// The wanted fields of a JSON record read by the full parser: `None` when the line
+/// is valid JSON but no object, the parser's message when it is not valid JSON.
+pub(crate) fn wanted_fields_full(
+    line: &str,
+    names: &[&str],
+) -> Result<Option<Vec<Option<String>>>, String> {
+    let mut de = serde_json::Deserializer::from_str(line);
+    (WantedFields { names })
+        .deserialize(&mut de)
+        .and_then(|f| de.end().map(|()| f))
+        .map_err(|e| e.to_string())
+}
+
 /// Reads JSON Lines.
 pub struct JsonlReader {
     input: Box<dyn BufRead + Send>,
@@ -566,7 +608,7 @@ impl Iterator for JsonlReader {
     fn next(&mut self) -> Option<Self::Item> {
         loop {
             self.buf.clear();
-            match self.input.read_until(b'\n', &mut self.buf) {
+            match read_line(&mut *self.input, &mut self.buf) {
                 Ok(0) => return None,
                 Ok(_) => {}
                 Err(e) => return Some(Err(e)),
@@ -592,11 +634,11 @@ impl Iterator for JsonlReader {
             let o = &self.opts;
             let mut names: Vec<&str> = vec![&o.id_field, &o.date_field, &o.text_field];
             names.extend(o.keep_fields.iter().map(String::as_str));
-            let mut de = serde_json::Deserializer::from_str(&line);
-            let fields = match (WantedFields { names: &names })
-                .deserialize(&mut de)
-                .and_then(|f| de.end().map(|()| f))
-            {
+            let read = match super::flat_json::wanted_fields(&line, &names) {
+                Some(fields) => Ok(Some(fields)),
+                None => wanted_fields_full(&line, &names),
+            };
+            let fields = match read {
                 Ok(Some(f)) => f,
                 Ok(None) => {
                     return Some(Ok(reject(
@@ -606,7 +648,7 @@ impl Iterator for JsonlReader {
                         raw.to_vec(),
                     )))
                 }
-                Err(e) => return Some(Ok(reject(origin, "bad-json", e.to_string(), raw.to_vec()))),
+                Err(e) => return Some(Ok(reject(origin, "bad-json", e, raw.to_vec()))),
             };
             let mut fields = fields.into_iter();
             let (id, date, text) = (

@@ -1,5 +1,6 @@
 //! Input readers and output writers.
 
+mod flat_json;
 pub mod input;
 pub mod output;
 #[cfg(feature = "parquet")]

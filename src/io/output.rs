@@ -140,9 +140,14 @@ pub struct EventWriter<W: Write + Send> {
 /// Appends a field, quoted when it holds the delimiter, a quote or a line break
 /// (RFC 4180), so R, pandas and Stata read it without help.
 fn push_field(out: &mut Vec<u8>, field: &str, delim: u8) {
-    let needs = field
-        .bytes()
-        .any(|b| b == delim || b == b'"' || b == b'\n' || b == b'\r');
+    let b = field.as_bytes();
+    let needs = if b.len() < 16 {
+        b.iter()
+            .any(|&c| c == delim || c == b'"' || c == b'\n' || c == b'\r')
+    } else {
+        // Sentences and other long texts: vector searches.
+        memchr::memchr3(delim, b'"', b'\n', b).is_some() || memchr::memchr(b'\r', b).is_some()
+    };
     if needs {
         out.push(b'"');
         for b in field.bytes() {
@@ -280,6 +285,44 @@ pub(crate) fn column_value(col: &str, r: &Row, info: Option<&cameo::CodeInfo>) -
     out
 }
 
+/// Writes `n` in decimal (as `{}` does, without the formatting machinery).
+fn push_number(out: &mut String, n: u64) {
+    out.extend(decimal(n, &mut [0; 20]).iter().map(|&d| d as char));
+}
+
+/// Writes a Goldstein value as `{:.1}` does. The scale's values have one decimal, which
+/// are written from their tenths; any other value goes through the formatter.
+fn push_tenths(out: &mut String, v: f64) {
+    use std::fmt::Write as _;
+    let tenths = (v * 10.0).round();
+    if tenths / 10.0 != v || tenths.abs() > 1e6 || (v == 0.0 && v.is_sign_negative()) {
+        // Writing to a `String` cannot fail.
+        let _ = write!(out, "{v:.1}");
+        return;
+    }
+    let t = tenths as i64;
+    if t < 0 {
+        out.push('-');
+    }
+    push_number(out, t.unsigned_abs() / 10);
+    out.push('.');
+    out.push((b'0' + (t.unsigned_abs() % 10) as u8) as char);
+}
+
+/// The decimal digits of `n`, written at the end of `buf`.
+pub(crate) fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut k = buf.len();
+    loop {
+        k -= 1;
+        buf[k] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    &buf[k..]
+}
+
 /// Appends a column's text for a row to `out` ([`column_value`] without a new string
 /// per field: a CSV row is written field by field into one buffer).
 pub(crate) fn column_into(col: Column, r: &Row, info: Option<&cameo::CodeInfo>, out: &mut String) {
@@ -289,9 +332,7 @@ pub(crate) fn column_into(col: Column, r: &Row, info: Option<&cameo::CodeInfo>, 
         Column::EventId => out.push_str(&r.event_id),
         Column::StoryId => out.push_str(&r.story_id),
         // Writing to a `String` cannot fail.
-        Column::Sentence => {
-            let _ = write!(out, "{}", r.sentence);
-        }
+        Column::Sentence => push_number(out, r.sentence as u64),
         Column::Date => e.date.push_iso(out),
         Column::StoryDate => r.story_date.push_iso(out),
         Column::Source => out.push_str(&e.source),
@@ -309,7 +350,7 @@ pub(crate) fn column_into(col: Column, r: &Row, info: Option<&cameo::CodeInfo>, 
         }
         Column::Goldstein => {
             if let Some(i) = info {
-                let _ = write!(out, "{:.1}", i.goldstein);
+                push_tenths(out, i.goldstein);
             }
         }
         Column::EventName => out.push_str(info.map_or("", |i| i.name)),
@@ -414,5 +455,32 @@ impl<W: Write + Send> EventWriter<W> {
         let mut out = self.out.take().expect("a text writer");
         out.flush()?;
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn numbers_are_written_as_the_formatter_writes_them(n in any::<u64>()) {
+            let mut out = String::new();
+            push_number(&mut out, n);
+            prop_assert_eq!(out, n.to_string());
+        }
+
+        #[test]
+        fn goldstein_values_are_written_as_the_formatter_writes_them(
+            tenths in -1000i32..1000,
+            any_value in any::<f64>(),
+        ) {
+            for v in [f64::from(tenths) / 10.0, any_value, -0.0, 0.05, -2.25] {
+                let mut out = String::new();
+                push_tenths(&mut out, v);
+                prop_assert_eq!(out, format!("{v:.1}"));
+            }
+        }
     }
 }
