@@ -8,7 +8,7 @@ use crate::date::Date;
 use crate::dict::code::{ActorValue, EventCode, Special};
 use crate::dict::pattern::{Elem, Item, Pattern};
 use crate::dict::phrase::{Link, PWord, Phrase, WordMode};
-use crate::dict::{Dictionaries, EntryKind, Loc, TimeValue};
+use crate::dict::{roles, Dictionaries, EntryKind, Loc, TimeValue};
 use crate::text::{self, Token};
 pub use options::{CodeBy, Options};
 use std::sync::LazyLock;
@@ -645,28 +645,33 @@ fn analyse_word(d: &Dictionaries, s: &str) -> TokInfo {
             prefixes.push(id);
         }
     }
-    let all = || {
-        full.iter()
-            .chain(bases.iter())
-            .chain(prefixes.iter())
-            .copied()
-    };
-    let pick = |keep: &dyn Fn(u32) -> bool| -> Vec<u32> {
-        let mut v: Vec<u32> = all().filter(|&id| keep(id)).collect();
-        v.dedup();
-        v
-    };
+    // Each id's roles in one lookup; the lists keep the ids in order, without
+    // repeating an id that comes twice in a row.
+    let (mut loose_ids, mut pair_first, mut pair_second) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut pattern, mut discard, mut issue) = (Vec::new(), Vec::new(), Vec::new());
+    for &id in full.iter().chain(&bases).chain(&prefixes) {
+        let Some(&r) = d.id_roles.get(&id) else {
+            continue;
+        };
+        for (role, list) in [
+            (roles::LOOSE, &mut loose_ids),
+            (roles::PAIR_FIRST, &mut pair_first),
+            (roles::PAIR_SECOND, &mut pair_second),
+            (roles::PATTERN, &mut pattern),
+            (roles::DISCARD, &mut discard),
+            (roles::ISSUE, &mut issue),
+        ] {
+            if r & role != 0 && list.last() != Some(&id) {
+                list.push(id);
+            }
+        }
+    }
     // Loose phrases of one word depend on the word alone: the best of those it
     // matches is found here, once; the others are left to the tagger.
-    let (single_word, loose): (Vec<u32>, Vec<u32>) = pick(&|id| d.index_loose.contains_key(&id))
+    let (single_word, loose): (Vec<u32>, Vec<u32>) = loose_ids
         .iter()
         .flat_map(|id| d.index_loose[id].iter().copied())
         .partition(|&e| d.entries[e as usize].phrase.words.len() == 1);
-    let pair_first = pick(&|id| d.pair_firsts.contains(&id));
-    let pair_second = pick(&|id| d.pair_seconds.contains(&id));
-    let pattern = pick(&|id| d.pattern_words.contains(&id));
-    let discard = pick(&|id| d.discard_index.contains_key(&id));
-    let issue = pick(&|id| d.issue_index.contains_key(&id));
     let mut info = TokInfo::new(
         s,
         full,

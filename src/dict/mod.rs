@@ -198,6 +198,22 @@ pub struct Issue {
     pub cancel: bool,
 }
 
+/// The bits of [`Dictionaries::id_roles`].
+pub mod roles {
+    /// The id begins a phrase of `index_loose`.
+    pub const LOOSE: u8 = 1;
+    /// The id is in `pair_firsts`.
+    pub const PAIR_FIRST: u8 = 2;
+    /// The id is in `pair_seconds`.
+    pub const PAIR_SECOND: u8 = 4;
+    /// The id is in `pattern_words`.
+    pub const PATTERN: u8 = 8;
+    /// The id begins a discard phrase.
+    pub const DISCARD: u8 = 16;
+    /// The id begins an issue phrase.
+    pub const ISSUE: u8 = 32;
+}
+
 /// One of 64 bits standing for the word id `id` in small sets of ids (a pair
 /// signature, see [`Dictionaries::pair_signatures`]; the words a phrase still needs,
 /// see [`phrase::Phrase::later_bits`]): two ids with different bits differ.
@@ -369,6 +385,11 @@ pub struct Dictionaries {
     /// Ids of the words some pattern cannot match without (see [`PatternIndex`]): the
     /// only words the coder needs to locate in a sentence for patterns.
     pub pattern_words: rustc_hash::FxHashSet<u32>,
+    /// For each id in one of the sets above that the coder looks a word's ids up in
+    /// (`index_loose`, `pair_firsts`, `pair_seconds`, `pattern_words`,
+    /// `discard_index`, `issue_index`), the [`roles`] bits of those it is in: one
+    /// lookup instead of six for each id of a word met for the first time.
+    pub id_roles: HashMap<u32, u8>,
     /// Problems found while reading.
     pub diagnostics: Vec<Diagnostic>,
     /// The family of the verb files.
@@ -978,6 +999,20 @@ impl DictBuilder {
                 .or_default()
                 .push(i as u32);
         }
+        let d = &mut self.d;
+        let mut id_roles: HashMap<u32, u8> = HashMap::default();
+        let mut mark = |ids: &mut dyn Iterator<Item = u32>, role: u8| {
+            for id in ids {
+                *id_roles.entry(id).or_default() |= role;
+            }
+        };
+        mark(&mut d.index_loose.keys().copied(), roles::LOOSE);
+        mark(&mut d.pair_firsts.iter().copied(), roles::PAIR_FIRST);
+        mark(&mut d.pair_seconds.iter().copied(), roles::PAIR_SECOND);
+        mark(&mut d.pattern_words.iter().copied(), roles::PATTERN);
+        mark(&mut d.discard_index.keys().copied(), roles::DISCARD);
+        mark(&mut d.issue_index.keys().copied(), roles::ISSUE);
+        d.id_roles = id_roles;
         self.d
     }
 }
