@@ -9,13 +9,13 @@
 //! as if there were no cache), and a cache that cannot be written costs nothing but
 //! the time saved.
 
-use super::Dictionaries;
+use super::{Actor, Agent, Dictionaries, Entry};
 use std::hash::{DefaultHasher, Hasher};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Changed whenever the stored layout or the meaning of a field changes.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 const MAGIC: &[u8; 8] = b"DYADDICT";
 /// How many compiled sets a cache folder keeps; the least recently written go first.
 const KEEP: usize = 8;
@@ -75,19 +75,51 @@ impl KeyHasher {
     }
 }
 
+/// The fields a set stores apart from the rest (see [`load`]).
+#[derive(serde::Serialize)]
+struct ApartRef<'a> {
+    actors: &'a [Actor],
+    agents: &'a [Agent],
+    entries: &'a [Entry],
+}
+
+#[derive(serde::Deserialize)]
+struct Apart {
+    actors: Vec<Actor>,
+    agents: Vec<Agent>,
+    entries: Vec<Entry>,
+}
+
+/// The header: magic bytes, key, and the lengths of the two parts.
+const HEADER: usize = MAGIC.len() + 16 + 8 + 8;
+
 /// The compiled set stored under `key` in `dir`, if there is a sound one.
+///
+/// A set is stored in two parts of about the same reading time, the actors, agents
+/// and phrase entries in one, everything else in the other, and the two are read
+/// at once on two threads: reading a set (mostly allocating its many small strings
+/// and vectors) is the start-up time of every run.
 pub fn load(dir: &Path, key: CacheKey) -> Option<Dictionaries> {
     let bytes = std::fs::read(dir.join(key.file_name())).ok()?;
-    let header = MAGIC.len() + 16 + 8;
-    if bytes.len() < header || &bytes[..MAGIC.len()] != MAGIC {
+    if bytes.len() < HEADER || &bytes[..MAGIC.len()] != MAGIC {
         return None;
     }
     let stored = u128::from_le_bytes(bytes[8..24].try_into().ok()?);
-    let len = u64::from_le_bytes(bytes[24..32].try_into().ok()?);
-    if stored != key.0 || len != (bytes.len() - header) as u64 {
+    let apart_len = u64::from_le_bytes(bytes[24..32].try_into().ok()?);
+    let rest_len = u64::from_le_bytes(bytes[32..40].try_into().ok()?);
+    if stored != key.0 || apart_len.checked_add(rest_len)? != (bytes.len() - HEADER) as u64 {
         return None;
     }
-    let mut d: Dictionaries = postcard::from_bytes(&bytes[header..]).ok()?;
+    let (apart, rest) = bytes[HEADER..].split_at(usize::try_from(apart_len).ok()?);
+    let (apart, rest) = std::thread::scope(|scope| {
+        let apart = scope.spawn(|| postcard::from_bytes::<Apart>(apart).ok());
+        let rest = postcard::from_bytes::<Dictionaries>(rest).ok();
+        (apart.join().ok().flatten(), rest)
+    });
+    let (apart, mut d) = (apart?, rest?);
+    d.actors = apart.actors;
+    d.agents = apart.agents;
+    d.entries = apart.entries;
     d.instance = super::next_instance();
     Some(d)
 }
@@ -96,7 +128,13 @@ pub fn load(dir: &Path, key: CacheKey) -> Option<Dictionaries> {
 /// temporary name and renamed, so that a reader never sees half a file. The oldest
 /// sets beyond the eight most recent are removed.
 pub fn store(dir: &Path, key: CacheKey, d: &Dictionaries) -> std::io::Result<()> {
-    let payload = postcard::to_stdvec(d).map_err(std::io::Error::other)?;
+    let apart = postcard::to_stdvec(&ApartRef {
+        actors: &d.actors,
+        agents: &d.agents,
+        entries: &d.entries,
+    })
+    .map_err(std::io::Error::other)?;
+    let rest = postcard::to_stdvec(d).map_err(std::io::Error::other)?;
     std::fs::create_dir_all(dir)?;
     let dest = dir.join(key.file_name());
     let tmp = dir.join(format!("{}.{}.tmp", key.file_name(), std::process::id()));
@@ -104,8 +142,10 @@ pub fn store(dir: &Path, key: CacheKey, d: &Dictionaries) -> std::io::Result<()>
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(MAGIC)?;
         f.write_all(&key.0.to_le_bytes())?;
-        f.write_all(&(payload.len() as u64).to_le_bytes())?;
-        f.write_all(&payload)?;
+        f.write_all(&(apart.len() as u64).to_le_bytes())?;
+        f.write_all(&(rest.len() as u64).to_le_bytes())?;
+        f.write_all(&apart)?;
+        f.write_all(&rest)?;
         std::fs::rename(&tmp, &dest)
     })();
     if written.is_err() {
@@ -172,6 +212,13 @@ mod tests {
             postcard::to_stdvec(&d).unwrap().len()
         );
         assert_eq!(back.actors.len(), d.actors.len());
+        assert!(!d.actors.is_empty() && !d.entries.is_empty());
+        let texts = |d: &Dictionaries| -> Vec<String> {
+            d.actors.iter().map(|a| format!("{a:?}")).collect()
+        };
+        assert_eq!(texts(&back), texts(&d));
+        assert_eq!(format!("{:?}", back.entries), format!("{:?}", d.entries));
+        assert_eq!(format!("{:?}", back.agents), format!("{:?}", d.agents));
         assert_eq!(back.vocab.len(), d.vocab.len());
         assert_ne!(back.instance, d.instance, "a loaded set is a new instance");
         assert!(load(dir.path(), key("two")).is_none());

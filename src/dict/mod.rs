@@ -331,8 +331,12 @@ pub struct Dictionaries {
     /// Interned words of every phrase and pattern.
     pub vocab: Vocab,
     /// Actor phrases.
+    // (Stored by the cache in a part of their own: see `cache::load`.)
+    #[serde(skip)]
     pub actors: Vec<Actor>,
     /// Agent phrases.
+    // (Stored by the cache in a part of their own: see `cache::load`.)
+    #[serde(skip)]
     pub agents: Vec<Agent>,
     /// Verb roots and forms.
     pub verbs: Vec<Verb>,
@@ -364,6 +368,8 @@ pub struct Dictionaries {
     /// Issues by the id of their first word.
     pub issue_index: HashMap<u32, Vec<u32>>,
     /// Every phrase of the index.
+    // (Stored by the cache in a part of their own: see `cache::load`.)
+    #[serde(skip)]
     pub entries: Vec<Entry>,
     /// Entries by the id of their first word, longest first.
     pub index: HashMap<u32, Vec<u32>>,
