@@ -8,7 +8,56 @@ use std::process::ExitCode;
 // The coder allocates many small, short-lived vectors per sentence; mimalloc's
 // thread-local free lists serve them far faster than the system allocator.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: Mimalloc = Mimalloc;
+
+/// mimalloc, asked for plain allocations when the alignment needs nothing more
+/// (`mimalloc::MiMalloc` asks for an aligned one every time, which costs about twice
+/// as many instructions: 2% of a coding run).
+struct Mimalloc;
+
+/// The alignment every plain mimalloc allocation has (`MI_MAX_ALIGN_SIZE`) ...
+const PLAIN_ALIGN: usize = 16;
+
+/// ... or, for a smaller allocation, its size's.
+fn plain(layout: std::alloc::Layout) -> bool {
+    layout.align() <= PLAIN_ALIGN && layout.align() <= layout.size()
+}
+
+// SAFETY: each call hands the layout's size (and, when a plain allocation might not be
+// aligned enough, its alignment) to the matching mimalloc function; mimalloc's
+// allocations of `size` bytes are aligned to `min(16, size)` rounded down to a power
+// of two, which `plain` checks against.
+#[allow(unsafe_code)]
+unsafe impl std::alloc::GlobalAlloc for Mimalloc {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        if plain(layout) {
+            libmimalloc_sys::mi_malloc(layout.size()).cast()
+        } else {
+            libmimalloc_sys::mi_malloc_aligned(layout.size(), layout.align()).cast()
+        }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
+        if plain(layout) {
+            libmimalloc_sys::mi_zalloc(layout.size()).cast()
+        } else {
+            libmimalloc_sys::mi_zalloc_aligned(layout.size(), layout.align()).cast()
+        }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, _layout: std::alloc::Layout) {
+        libmimalloc_sys::mi_free(ptr.cast());
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
+        let grown = std::alloc::Layout::from_size_align_unchecked(new_size, layout.align());
+        if plain(grown) {
+            libmimalloc_sys::mi_realloc(ptr.cast(), new_size).cast()
+        } else {
+            libmimalloc_sys::mi_realloc_aligned(ptr.cast(), new_size, layout.align()).cast()
+        }
+    }
+}
 
 /// mimalloc's `mi_option_purge_delay` (its position in the `mi_option_t` enum of the
 /// mimalloc version Cargo.lock pins; the `libmimalloc-sys` bindings do not name it).
@@ -45,6 +94,31 @@ fn main() -> ExitCode {
             }
             eprintln!("dyad: error: {e:#}");
             ExitCode::from(2)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Allocations of every size and alignment come back aligned, through both paths.
+    #[test]
+    fn allocations_are_aligned_as_asked() {
+        #[repr(align(64))]
+        #[derive(Clone, Copy)]
+        struct Line([u8; 64]);
+        for n in 0..200 {
+            let bytes = vec![1u8; n];
+            let words = vec![1u64; n];
+            let wide = vec![1u128; n];
+            let lines = vec![Line([1; 64]); n];
+            assert_eq!(words.as_ptr() as usize % 8, 0);
+            assert_eq!(wide.as_ptr() as usize % 16, 0);
+            assert_eq!(lines.as_ptr() as usize % 64, 0);
+            let mut grown = wide.clone();
+            grown.extend_from_slice(&wide);
+            assert_eq!(grown.as_ptr() as usize % 16, 0);
+            assert_eq!(bytes.len() + words.len() + grown.len(), 4 * n);
+            assert!(lines.iter().all(|l| l.0[63] == 1));
         }
     }
 }
