@@ -168,9 +168,14 @@ fn alnum_run_end(bytes: &[u8], from: usize) -> usize {
 /// text is a run of ASCII letters and digits straight from the input, to be
 /// upper-cased (so the common word costs no copy); otherwise it is the token's text.
 pub fn for_each_token(text: &str, mut emit: impl FnMut(&str, bool, bool, usize, usize)) {
+    thread_local! {
+        /// The buffer of the thread's previous call, so that a call allocates none.
+        static SCRATCH: std::cell::Cell<String> = const { std::cell::Cell::new(String::new()) };
+    }
     let bytes = text.as_bytes();
     // Only words that are not copied as written (rare) need this buffer.
-    let mut cur = String::new();
+    let mut cur = SCRATCH.take();
+    cur.clear();
     let mut cur_start = 0usize;
     let mut cur_cap = false;
     let mut prev: Option<char> = None;
@@ -320,6 +325,7 @@ pub fn for_each_token(text: &str, mut emit: impl FnMut(&str, bool, bool, usize, 
         prev = Some(c);
     }
     flush!(cur_start, text.len());
+    SCRATCH.set(cur);
 }
 
 /// True when the text has letters and none of them is lower case (old wire copy):
