@@ -1466,6 +1466,14 @@ impl<'a> Coder<'a> {
                 continue;
             }
             let t = &s.toks[i];
+            // Most words begin no phrase at all.
+            let pair = i + 1 < n
+                && t.info.pair_signature & s.toks[i + 1].info.pair_bits != 0
+                && !taken[i + 1];
+            if !pair && t.info.single.is_none() && t.info.list(IdList::Loose).is_empty() {
+                i += 1;
+                continue;
+            }
             // The winner is the heaviest matching phrase, the first listed among equals,
             // whichever list it comes from.
             let mut best: Option<(usize, u32)> = t.info.single;
@@ -1498,10 +1506,7 @@ impl<'a> Coder<'a> {
                 }
             };
             consider(t.info.list(IdList::Loose), false, &mut best);
-            if i + 1 < n
-                && !taken[i + 1]
-                && t.info.pair_signature & s.toks[i + 1].info.pair_bits != 0
-            {
+            if pair {
                 let seconds = s.toks[i + 1].info.list(IdList::PairSecond);
                 for &first in t.info.list(IdList::PairFirst).iter() {
                     for &second in seconds.iter() {
@@ -1559,11 +1564,10 @@ impl<'a> Coder<'a> {
             i += 1;
         }
         s.taken = taken;
-        for i in 0..n {
-            if s.span_at[i].is_some() {
-                continue;
+        for ((tag, at), t) in s.tags.iter_mut().zip(&s.span_at).zip(&s.toks) {
+            if at.is_none() {
+                *tag = t.info.class;
             }
-            s.tags[i] = s.toks[i].info.class;
         }
         // Resolve special codes, null actors and verbs read as nouns.
         for sid in 0..s.spans.len() {
