@@ -1399,8 +1399,8 @@ impl<'a> Coder<'a> {
         // Nothing is taken yet; both are made for the first candidate phrase only.
         let mut taken: Vec<bool> = Vec::new();
         let mut pos: Vec<usize> = Vec::new();
-        for i in 0..s.toks.len() {
-            for id in s.toks[i].info.list(IdList::Discard).iter() {
+        for (i, t) in s.toks.iter().enumerate() {
+            for id in t.info.list(IdList::Discard) {
                 for &k in self.dict.discard_index.get(id).into_iter().flatten() {
                     let (p, d) = &self.dict.discards[k as usize];
                     taken.resize(s.toks.len(), false);
@@ -1421,8 +1421,8 @@ impl<'a> Coder<'a> {
         let mut pos: Vec<usize> = Vec::new();
         let mut found: Vec<(u32, String)> = Vec::new();
         let mut cancelled: Vec<u32> = Vec::new();
-        for i in 0..s.toks.len() {
-            let candidates = s.toks[i]
+        for (i, t) in s.toks.iter().enumerate() {
+            let candidates = t
                 .info
                 .list(IdList::Issue)
                 .iter()
