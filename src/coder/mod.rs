@@ -3429,13 +3429,18 @@ impl<'s> MatchCtx<'s> {
         let s = self.s;
         let p = self.live[at];
         let unit_starts = || s.unit_at[p].is_some_and(|u| s.units[u].start == p);
+        // A token whose ids' bits miss a word's (or all of a synonym set's first
+        // words') cannot begin it: most tokens of a gap are ruled out so.
         match elem {
-            Elem::Word(w) => word_matches(w, &s.toks[p]),
+            Elem::Word(w) => {
+                s.toks[p].info.id_bits & id_bit(w.id) != 0 && word_matches(w, &s.toks[p])
+            }
             Elem::Source | Elem::Target | Elem::Skip => unit_starts(),
             Elem::Compound => {
                 s.unit_at[p].is_some_and(|u| s.units[u].start == p && s.units[u].compound)
             }
             Elem::Synset(id) => match &d.synset_first_words[*id as usize] {
+                Some(_) if s.toks[p].info.id_bits & d.synset_first_bits[*id as usize] == 0 => false,
                 Some(firsts) => token_ids(&s.toks[p]).any(|t| {
                     let from = firsts.partition_point(|&(id, _)| id < t);
                     firsts.get(from).is_some_and(|&(id, _)| id == t)

@@ -351,6 +351,9 @@ pub struct Dictionaries {
     /// `None` when some member does not begin with a word. The coder tries only the
     /// members a token can begin, and skips the set when there are none.
     pub synset_first_words: Vec<Option<FirstWords>>,
+    /// For each synonym set with first words, their [`word_bit`]s (a token none of
+    /// whose ids has one of them begins no member); 0 for the others.
+    pub synset_first_bits: Vec<u64>,
     /// Synonym set names, parallel to `synsets`.
     pub synset_names: Vec<String>,
     /// Time-shift phrases.
@@ -898,6 +901,17 @@ impl DictBuilder {
                 }
                 ids.sort_unstable();
                 Some(ids.into_boxed_slice())
+            })
+            .collect();
+        self.d.synset_first_bits = self
+            .d
+            .synset_first_words
+            .iter()
+            .map(|firsts| {
+                firsts
+                    .iter()
+                    .flat_map(|f| f.iter())
+                    .fold(0, |bits, &(id, _)| bits | word_bit(id))
             })
             .collect();
         self.d.synsets = synsets;
