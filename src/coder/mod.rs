@@ -164,6 +164,9 @@ struct TokInfo {
     inline: [u32; INLINE_IDS],
     /// All the ids when there are more than `INLINE_IDS` of them.
     spilled: Box<[u32]>,
+    /// The [`Phrase::later_bits`] of the `Loose` list's phrases, in its order: the
+    /// tagger rules most of them out without reading the phrases.
+    loose_later: Box<[u64]>,
 }
 
 /// The id lists of a [`TokInfo`], in storage order.
@@ -223,6 +226,7 @@ impl TokInfo {
             ends,
             inline,
             spilled: all.into(),
+            loose_later: Box::default(),
         }
     }
 
@@ -687,6 +691,10 @@ fn analyse_word(d: &Dictionaries, s: &str) -> TokInfo {
             &issue,
         ],
     );
+    info.loose_later = loose
+        .iter()
+        .map(|&e| d.entries[e as usize].phrase.later_bits)
+        .collect();
     for e in single_word {
         let entry = &d.entries[e as usize];
         let better = info
@@ -1477,42 +1485,41 @@ impl<'a> Coder<'a> {
             // The winner is the heaviest matching phrase, the first listed among equals,
             // whichever list it comes from.
             let mut best: Option<(usize, u32)> = t.info.single;
-            // `sorted`: the list is one of the index's, longest first.
-            let mut consider = |list: &[u32], sorted: bool, best: &mut Option<(usize, u32)>| {
-                for &e in list {
-                    let entry = &d.entries[e as usize];
-                    if let Some((bw, be)) = *best {
-                        if entry.weight < bw {
-                            // Nothing later in a longest-first list can win.
-                            if sorted {
-                                break;
-                            }
-                            continue;
-                        }
-                        if entry.weight == bw && e >= be {
-                            continue;
-                        }
+            // Tries entry `e`; true when it is lighter than the best so far (nothing
+            // later in a longest-first list can then win).
+            let mut consider = |e: u32, best: &mut Option<(usize, u32)>| -> bool {
+                let entry = &d.entries[e as usize];
+                if let Some((bw, be)) = *best {
+                    if entry.weight < bw {
+                        return true;
                     }
-                    if match_phrase_into(
-                        &entry.phrase,
-                        &s.toks,
-                        i,
-                        s.later_bits[i],
-                        &taken,
-                        &mut buf,
-                    ) {
-                        *best = Some((entry.weight, e));
+                    if entry.weight == bw && e >= be {
+                        return false;
                     }
                 }
+                if match_phrase_into(&entry.phrase, &s.toks, i, s.later_bits[i], &taken, &mut buf) {
+                    *best = Some((entry.weight, e));
+                }
+                false
             };
-            consider(t.info.list(IdList::Loose), false, &mut best);
+            let later = s.later_bits[i];
+            let loose = t.info.list(IdList::Loose);
+            for (&e, &bits) in loose.iter().zip(t.info.loose_later.iter()) {
+                if bits & !later == 0 {
+                    consider(e, &mut best);
+                }
+            }
             if pair {
                 let seconds = s.toks[i + 1].info.list(IdList::PairSecond);
                 for &first in t.info.list(IdList::PairFirst).iter() {
                     for &second in seconds.iter() {
                         let key = u64::from(first) << 32 | u64::from(second);
                         if let Some(list) = d.index_pairs.get(&key) {
-                            consider(list, true, &mut best);
+                            for &e in list {
+                                if consider(e, &mut best) {
+                                    break;
+                                }
+                            }
                         }
                     }
                 }
