@@ -256,6 +256,14 @@ impl TokInfo {
 
 /// The built-in class of a word no dictionary phrase covers.
 fn word_class(w: &str) -> Tag {
+    // (No listed word is longer than five letters.)
+    if w.len() > 5 {
+        return if w.as_bytes()[0].is_ascii_digit() {
+            Tag::Num
+        } else {
+            Tag::Word
+        };
+    }
     if DETERMINERS.contains(&w) {
         Tag::Det
     } else if PRONOUNS.contains(&w) {
@@ -580,8 +588,21 @@ fn analyse_word(d: &Dictionaries, s: &str) -> TokInfo {
     let full = d.vocab.lookup(s);
     let mut bases = Vec::new();
     let mut scratch = String::new();
-    for e in REGULAR_ENDINGS {
-        if let Some(stem) = s.strip_suffix(e) {
+    // Every regular ending ends in one of these letters: most words skip the list.
+    let endings: &[&str] = match s.as_bytes().last() {
+        Some(b'S' | b'G' | b'D' | b'N' | b'\'') => REGULAR_ENDINGS,
+        _ => &[],
+    };
+    for e in endings {
+        let Some(stem) = s
+            .len()
+            .checked_sub(e.len())
+            .filter(|&k| s.as_bytes()[k..] == *e.as_bytes())
+            .map(|k| &s[..k])
+        else {
+            continue;
+        };
+        {
             if stem.len() < 2 {
                 continue;
             }
@@ -3793,6 +3814,23 @@ mod tests {
             ],
         );
         b.build()
+    }
+
+    #[test]
+    fn the_shortcuts_of_word_analysis_hold_for_the_lists() {
+        for e in REGULAR_ENDINGS {
+            assert!(matches!(
+                e.as_bytes().last(),
+                Some(b'S' | b'G' | b'D' | b'N' | b'\'')
+            ));
+        }
+        for w in [DETERMINERS, PRONOUNS, CONJUNCTIONS, AUXILIARIES].concat() {
+            assert!(w.len() <= 5, "{w}");
+        }
+        assert_eq!(word_class("BEING"), Tag::Aux);
+        assert_eq!(word_class("THEIR"), Tag::Pron);
+        assert_eq!(word_class("123456"), Tag::Num);
+        assert_eq!(word_class("THEIRS"), Tag::Word);
     }
 
     #[test]
