@@ -3,9 +3,9 @@
 # threads, in a release build, and prints MB/s, sentences/s, peak memory and the ratio
 # of dyad's time to `wc -w`'s time on the same file in the same run.
 # Usage: scripts/bench.sh [CORPUS]   (default: ../shared/corpus/reuters21578.jsonl)
-# Each configuration runs RUNS times (default 5), one thread and all threads in turn;
-# the best time and the largest peak memory are reported, and the speed-up of all
-# threads over one.
+# Each configuration runs RUNS times (default 5), one thread and all threads in turn,
+# with a `wc -w` run beside each pair; the best times and the largest peak memory are
+# reported, and the speed-up of all threads over one.
 # Compiled dictionary sets are cached (docs/performance.md): the timed runs load each
 # set from a cache in a temporary folder that a first run fills. Loading itself is
 # timed on an empty input, compiled from the text (no cache) and from the cache.
@@ -41,16 +41,19 @@ load_time() {
   done
   echo "$best"
 }
-# wc -w as the yardstick, best of three (warms the page cache too).
+# wc -w as the yardstick: three runs first (they warm the page cache too), then one
+# beside every pair of dyad runs, so that its best is taken over the same stretch of
+# time as dyad's (this machine's speed drifts).
 best_wc=999
-for _ in 1 2 3; do
+time_wc() {
+  local t0 t1
   t0=$(secs); wc -w "$CORPUS" >/dev/null; t1=$(secs)
   best_wc=$(python3 -c "print(min($best_wc, $t1 - $t0))")
-done
+}
+for _ in 1 2 3; do time_wc; done
 printf 'machine: %s cores, %s; corpus %s (%.1f MB)\n' "$CORES" "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)" "$(basename "$CORPUS")" "$(python3 -c "print($BYTES/1e6)")"
-printf 'wc -w: %.3f s (%.0f MB/s)\n\n' "$best_wc" "$(python3 -c "print($BYTES/1e6/$best_wc)")"
 loads=()
-printf '%-13s %7s %8s %8s %11s %9s %9s %7s %8s\n' set threads seconds MB/s sentences/s events peak_MB x_wc speedup
+rows=()
 for set in dyad phoenix tabari-cameo; do
   # One thread and all threads alternate, RUNS times (default 5), so that a change in
   # the machine's load touches both alike; the best run of each counts, as for `wc -w`.
@@ -62,6 +65,7 @@ for set in dyad phoenix tabari-cameo; do
   one=()
   all=()
   for _ in $(seq "${RUNS:-5}"); do
+    time_wc
     for threads in 1 "$CORES"; do
       log=$(mktemp)
       # shellcheck disable=SC2086
@@ -69,7 +73,13 @@ for set in dyad phoenix tabari-cameo; do
       if [ "$threads" = 1 ]; then one+=("$log"); else all+=("$log"); fi
     done
   done
-  python3 - "$set" "$CORES" "$BYTES" "$best_wc" "${one[*]}" "${all[*]}" <<'PY'
+  rows+=("$set|${one[*]}|${all[*]}")
+done
+printf 'wc -w: %.3f s (%.0f MB/s), best of all its runs\n\n' "$best_wc" "$(python3 -c "print($BYTES/1e6/$best_wc)")"
+printf '%-13s %7s %8s %8s %11s %9s %9s %7s %8s\n' set threads seconds MB/s sentences/s events peak_MB x_wc speedup
+for row in "${rows[@]}"; do
+  IFS='|' read -r set one_logs all_logs <<< "$row"
+  python3 - "$set" "$CORES" "$BYTES" "$best_wc" "$one_logs" "$all_logs" <<'PY'
 import re, sys
 name, cores, size, wc = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
 def best(paths):
@@ -87,7 +97,8 @@ for threads, paths in (("1", sys.argv[5]), (cores, sys.argv[6])):
     secs, rss, sent, ev = best(paths)
     print(f"{name:<13} {threads:>7} {secs:8.2f} {size/1e6/secs:8.1f} {sent/secs:11.0f} {ev:9d} {rss:9.0f} {secs/wc:7.1f} {t1/secs:8.2f}")
 PY
-  rm -f "${one[@]}" "${all[@]}"
+  # shellcheck disable=SC2086
+  rm -f $one_logs $all_logs
 done
 printf '\nwhole run on an empty input (start, load the set, exit), best of three:\n'
 printf '%s\n' "${loads[@]}"
