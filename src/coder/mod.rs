@@ -292,7 +292,7 @@ struct WordCache {
     long: rustc_hash::FxHashMap<Box<str>, std::rc::Rc<TokInfo>>,
     /// A sentence's words (key, place, as written, capitalised) and rewritten words,
     /// kept between sentences to reuse their memory.
-    scratch_words: Vec<(Option<u128>, WordAt, bool, bool)>,
+    scratch_words: Vec<PendingWord>,
     scratch_text: String,
 }
 
@@ -487,26 +487,37 @@ fn analyse_sentence(d: &Dictionaries, sentence: &str, max: usize) -> (Vec<Tok>, 
         text::for_each_token(sentence, |word, as_written, cap, start, end| {
             total += 1;
             if words.len() < max {
-                let place = if as_written {
-                    WordAt::Sentence(start as u32, end as u32)
+                let (from, to) = if as_written {
+                    (start as u32, end as u32)
                 } else {
                     let from = text.len() as u32;
                     text.push_str(word);
-                    WordAt::Scratch(from, text.len() as u32)
+                    (from, text.len() as u32)
                 };
-                words.push((WordCache::short_key(word), place, as_written, cap));
+                words.push(PendingWord {
+                    key: WordCache::short_key(word).unwrap_or(0),
+                    from,
+                    to,
+                    as_written,
+                    cap,
+                });
             }
         });
-        for &(key, place, as_written, cap) in &words {
-            let hit = key.and_then(|k| cache.short.get(&k)).cloned();
-            let info = hit.unwrap_or_else(|| {
-                let word = match place {
-                    WordAt::Sentence(a, z) => &sentence[a as usize..z as usize],
-                    WordAt::Scratch(a, z) => &text[a as usize..z as usize],
-                };
-                cached_analysis(d, cache, word, as_written)
-            });
-            toks.push(Tok { cap, info });
+        for w in &words {
+            let hit = (w.key != 0).then(|| cache.short.get(&w.key)).flatten();
+            let info = match hit {
+                Some(info) => info.clone(),
+                None => {
+                    let (a, z) = (w.from as usize, w.to as usize);
+                    let word = if w.as_written {
+                        &sentence[a..z]
+                    } else {
+                        &text[a..z]
+                    };
+                    cached_analysis(d, cache, word, w.as_written)
+                }
+            };
+            toks.push(Tok { cap: w.cap, info });
         }
         cache.scratch_words = words;
         cache.scratch_text = text;
@@ -514,12 +525,16 @@ fn analyse_sentence(d: &Dictionaries, sentence: &str, max: usize) -> (Vec<Tok>, 
     (toks, total)
 }
 
-/// Where a word of a sentence being analysed is: a byte range of the sentence (a
-/// word as written) or of the scratch text (a word the tokenizer rewrote).
+/// A word of a sentence being analysed: its [`WordCache::short_key`] (0 for a word
+/// too long for one), and its byte range in the sentence (a word as written) or in
+/// the scratch text (a word the tokenizer rewrote).
 #[derive(Clone, Copy)]
-enum WordAt {
-    Sentence(u32, u32),
-    Scratch(u32, u32),
+struct PendingWord {
+    key: u128,
+    from: u32,
+    to: u32,
+    as_written: bool,
+    cap: bool,
 }
 
 /// Runs `f` with this thread's word cache for `d` (emptied when it belonged to another
