@@ -178,7 +178,9 @@ pub fn for_each_token(text: &str, mut emit: impl FnMut(&str, bool, bool, usize, 
     cur.clear();
     let mut cur_start = 0usize;
     let mut cur_cap = false;
-    let mut prev: Option<char> = None;
+    // The character before a period or comma decides what it is: it is read from the
+    // text when needed, except right after a comment, where it counts as a blank.
+    let mut after_comment = usize::MAX;
     // Quotes around a word are not part of it; a lone quote or period is no word.
     fn emit_word(
         emit: &mut impl FnMut(&str, bool, bool, usize, usize),
@@ -233,7 +235,6 @@ pub fn for_each_token(text: &str, mut emit: impl FnMut(&str, bool, bool, usize, 
                 };
                 if whole {
                     emit(&text[i..run], true, b.is_ascii_uppercase(), i, run);
-                    prev = Some(bytes[run - 1] as char);
                     i = run;
                     continue;
                 }
@@ -243,13 +244,11 @@ pub fn for_each_token(text: &str, mut emit: impl FnMut(&str, bool, bool, usize, 
             let from = cur.len();
             cur.push_str(&text[i..run]);
             cur[from..].make_ascii_uppercase();
-            prev = Some(bytes[run - 1] as char);
             i = run;
             continue;
         }
         if b == b' ' && cur.is_empty() {
             // A blank after a whole word (most separators): nothing to flush.
-            prev = Some(' ');
             i += 1;
             continue;
         }
@@ -267,7 +266,7 @@ pub fn for_each_token(text: &str, mut emit: impl FnMut(&str, bool, bool, usize, 
                 Some(j) => i = at + 2 + j + 2,
                 None => break,
             }
-            prev = Some(' ');
+            after_comment = i;
             continue;
         }
         let sep = match c {
@@ -277,10 +276,17 @@ pub fn for_each_token(text: &str, mut emit: impl FnMut(&str, bool, bool, usize, 
         };
         if sep {
             flush!(cur_start, at);
-            prev = Some(c);
             continue;
         }
+        let prev = || {
+            if at == after_comment {
+                Some(' ')
+            } else {
+                text[..at].chars().next_back()
+            }
+        };
         if c == '.' {
+            let prev = prev();
             let next = char_at(i);
             let after_lower = prev.is_some_and(|p| p.is_lowercase());
             let at_end = next.is_none_or(|n| {
@@ -288,20 +294,17 @@ pub fn for_each_token(text: &str, mut emit: impl FnMut(&str, bool, bool, usize, 
             });
             if (after_lower && at_end) || cur.is_empty() {
                 flush!(cur_start, at);
-                prev = Some(c);
                 continue;
             }
             if at_end && prev.is_some_and(|p| !p.is_alphabetic()) {
                 flush!(cur_start, at);
-                prev = Some(c);
                 continue;
             }
         }
         if c == ',' {
-            let in_number = prev.is_some_and(|p| p.is_ascii_digit())
+            let in_number = prev().is_some_and(|p| p.is_ascii_digit())
                 && bytes.get(i).is_some_and(|n| n.is_ascii_digit());
             if in_number {
-                prev = Some(c);
                 continue;
             }
         }
@@ -309,7 +312,6 @@ pub fn for_each_token(text: &str, mut emit: impl FnMut(&str, bool, bool, usize, 
             flush!(cur_start, at);
             let mark = if c == ';' || c == ',' { "," } else { "\"" };
             emit_word(&mut emit, mark, false, at, at + len);
-            prev = Some(c);
             continue;
         }
         if cur.is_empty() {
@@ -322,7 +324,6 @@ pub fn for_each_token(text: &str, mut emit: impl FnMut(&str, bool, bool, usize, 
             }
             cur.push(u);
         }
-        prev = Some(c);
     }
     flush!(cur_start, text.len());
     SCRATCH.set(cur);
@@ -515,6 +516,15 @@ mod tests {
         );
         assert_eq!(words("Crème brûlée? Yes!"), ["CREME", "BRULEE", "YES"]);
         assert_eq!(words("a /* hidden */ b; c"), ["A", "B", ",", "C"]);
+        // The character before a period or comma right after a comment is a blank.
+        for text in [
+            "ab/* c */. D",
+            "x./**/.y",
+            "1/* */,000 and 2,/**/5",
+            "é/**/. Z",
+        ] {
+            assert_eq!(tokenize(text), reference_tokenize(text), "{text}");
+        }
         assert_eq!(
             words("Growth was 2.5 pct in the U.S."),
             ["GROWTH", "WAS", "2.5", "PCT", "IN", "THE", "U.S."]
