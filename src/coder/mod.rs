@@ -290,8 +290,8 @@ fn word_class(w: &str) -> Tag {
 struct WordCache {
     short: rustc_hash::FxHashMap<u128, std::rc::Rc<TokInfo>>,
     long: rustc_hash::FxHashMap<Box<str>, std::rc::Rc<TokInfo>>,
-    /// A sentence's words (key, place, as written, capitalised) and rewritten words,
-    /// kept between sentences to reuse their memory.
+    /// A sentence's pending words and rewritten words, kept between sentences to
+    /// reuse their memory.
     scratch_words: Vec<PendingWord>,
     scratch_text: String,
 }
@@ -617,53 +617,51 @@ fn analyse_word(d: &Dictionaries, s: &str) -> TokInfo {
         else {
             continue;
         };
-        {
-            if stem.len() < 2 {
-                continue;
+        if stem.len() < 2 {
+            continue;
+        }
+        // Bases matter only for words that accept endings (see `word_matches`).
+        let mut push = |w: &str| {
+            if !d
+                .ending_filter
+                .may_contain(crate::dict::WordFilter::hash(w.as_bytes()))
+            {
+                return;
             }
-            // Bases matter only for words that accept endings (see `word_matches`).
-            let mut push = |w: &str| {
-                if !d
-                    .ending_filter
-                    .may_contain(crate::dict::WordFilter::hash(w.as_bytes()))
-                {
-                    return;
+            if let Some(id) = d.vocab.lookup(w) {
+                if !bases.contains(&id) {
+                    bases.push(id);
                 }
-                if let Some(id) = d.vocab.lookup(w) {
-                    if !bases.contains(&id) {
-                        bases.push(id);
-                    }
-                }
-            };
-            let mut with = |suffix: char, push: &mut dyn FnMut(&str)| {
-                scratch.clear();
-                scratch.push_str(stem);
-                scratch.push(suffix);
-                push(&scratch);
-            };
-            match *e {
-                "IES" | "IED" => with('Y', &mut push),
-                // "-ES" only after sibilants and O (TAXES, GOES); DEPARTES is no form of DEPART.
-                "ES" if d.strict_endings
-                    && !(stem.ends_with(['S', 'X', 'Z', 'O'])
-                        || stem.ends_with("CH")
-                        || stem.ends_with("SH")) =>
-                {
-                    with('E', &mut push)
-                }
-                "ING" | "ED" | "EN" | "ES" => {
-                    push(stem);
-                    with('E', &mut push);
-                    let b = stem.as_bytes();
-                    if b.len() >= 3
-                        && b[b.len() - 1].is_ascii_alphabetic()
-                        && b[b.len() - 1] == b[b.len() - 2]
-                    {
-                        push(&stem[..stem.len() - 1]);
-                    }
-                }
-                _ => push(stem),
             }
+        };
+        let mut with = |suffix: char, push: &mut dyn FnMut(&str)| {
+            scratch.clear();
+            scratch.push_str(stem);
+            scratch.push(suffix);
+            push(&scratch);
+        };
+        match *e {
+            "IES" | "IED" => with('Y', &mut push),
+            // "-ES" only after sibilants and O (TAXES, GOES); DEPARTES is no form of DEPART.
+            "ES" if d.strict_endings
+                && !(stem.ends_with(['S', 'X', 'Z', 'O'])
+                    || stem.ends_with("CH")
+                    || stem.ends_with("SH")) =>
+            {
+                with('E', &mut push)
+            }
+            "ING" | "ED" | "EN" | "ES" => {
+                push(stem);
+                with('E', &mut push);
+                let b = stem.as_bytes();
+                if b.len() >= 3
+                    && b[b.len() - 1].is_ascii_alphabetic()
+                    && b[b.len() - 1] == b[b.len() - 2]
+                {
+                    push(&stem[..stem.len() - 1]);
+                }
+            }
+            _ => push(stem),
         }
     }
     // Prefixes matter only as stems (see `word_matches`): only those as long as some
@@ -1521,6 +1519,7 @@ impl<'a> Coder<'a> {
             // The winner is the heaviest matching phrase, the first listed among equals,
             // whichever list it comes from.
             let mut best: Option<(usize, u32)> = t.info.single;
+            let later = s.later_bits[i];
             // Tries entry `e`; true when it is lighter than the best so far (nothing
             // later in a longest-first list can then win).
             let mut consider = |e: u32, best: &mut Option<(usize, u32)>| -> bool {
@@ -1533,12 +1532,11 @@ impl<'a> Coder<'a> {
                         return false;
                     }
                 }
-                if match_phrase_into(&entry.phrase, &s.toks, i, s.later_bits[i], &taken, &mut buf) {
+                if match_phrase_into(&entry.phrase, &s.toks, i, later, &taken, &mut buf) {
                     *best = Some((entry.weight, e));
                 }
                 false
             };
-            let later = s.later_bits[i];
             let loose = t.info.list(IdList::Loose);
             for (&e, &bits) in loose.iter().zip(t.info.loose_later.iter()) {
                 if bits & !later == 0 {
