@@ -874,40 +874,15 @@ fn push_u64(line: &mut Vec<u8>, n: u64) {
 }
 
 fn push_date(line: &mut Vec<u8>, d: Date) {
-    let (y, m, day) = d.ymd();
-    if (0..=9999).contains(&y) {
-        let y = y as u64;
-        line.extend_from_slice(&[
-            b'0' + (y / 1000) as u8,
-            b'0' + (y / 100 % 10) as u8,
-            b'0' + (y / 10 % 10) as u8,
-            b'0' + (y % 10) as u8,
-            b'-',
-            b'0' + (m / 10) as u8,
-            b'0' + (m % 10) as u8,
-            b'-',
-            b'0' + (day / 10) as u8,
-            b'0' + (day % 10) as u8,
-        ]);
-    } else {
-        line.extend_from_slice(d.to_string().as_bytes());
+    match d.iso_digits() {
+        Some(digits) => line.extend_from_slice(&digits),
+        None => line.extend_from_slice(d.to_string().as_bytes()),
     }
 }
 
 /// Appends a CSV field, quoted when it holds a comma, a quote or a line break.
 fn push_csv(line: &mut Vec<u8>, v: &str) {
-    if v.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
-        line.push(b'"');
-        for b in v.bytes() {
-            if b == b'"' {
-                line.push(b'"');
-            }
-            line.push(b);
-        }
-        line.push(b'"');
-    } else {
-        line.extend_from_slice(v.as_bytes());
-    }
+    crate::io::output::push_field(line, v, b',');
 }
 
 fn push_key(key: &mut Vec<u8>, v: &[u8]) {

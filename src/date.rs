@@ -111,27 +111,36 @@ impl Date {
 }
 
 impl Date {
-    /// Appends the date as `YYYY-MM-DD` (what `Display` writes), digit by digit: an
-    /// event file writes two dates a row.
-    pub fn push_iso(&self, out: &mut String) {
+    /// The date as `YYYY-MM-DD` (what `Display` writes) made digit by digit, for a year
+    /// of four digits: event files and panels write dates on every row.
+    pub fn iso_digits(&self) -> Option<[u8; 10]> {
         let (y, m, d) = self.ymd();
-        if !(0..=9999).contains(&y) {
-            use std::fmt::Write as _;
-            // Writing to a `String` cannot fail.
-            let _ = write!(out, "{self}");
-            return;
+        let y = u32::try_from(y).ok().filter(|&y| y <= 9999)?;
+        let digit = |v: u32| b'0' + (v % 10) as u8;
+        Some([
+            digit(y / 1000),
+            digit(y / 100),
+            digit(y / 10),
+            digit(y),
+            b'-',
+            digit(m / 10),
+            digit(m),
+            b'-',
+            digit(d / 10),
+            digit(d),
+        ])
+    }
+
+    /// Appends the date as `YYYY-MM-DD` (what `Display` writes).
+    pub fn push_iso(&self, out: &mut String) {
+        match self.iso_digits() {
+            Some(digits) => out.extend(digits.iter().map(|&b| char::from(b))),
+            None => {
+                use std::fmt::Write as _;
+                // Writing to a `String` cannot fail.
+                let _ = write!(out, "{self}");
+            }
         }
-        let digit = |v: u32| char::from(b'0' + (v % 10) as u8);
-        let y = y as u32;
-        for v in [y / 1000, y / 100, y / 10, y] {
-            out.push(digit(v));
-        }
-        out.push('-');
-        out.push(digit(m / 10));
-        out.push(digit(m));
-        out.push('-');
-        out.push(digit(d / 10));
-        out.push(digit(d));
     }
 }
 

@@ -139,7 +139,7 @@ pub struct EventWriter<W: Write + Send> {
 
 /// Appends a field, quoted when it holds the delimiter, a quote or a line break
 /// (RFC 4180), so R, pandas and Stata read it without help.
-fn push_field(out: &mut Vec<u8>, field: &str, delim: u8) {
+pub(crate) fn push_field(out: &mut Vec<u8>, field: &str, delim: u8) {
     let b = field.as_bytes();
     let needs = if b.len() < 16 {
         b.iter()
