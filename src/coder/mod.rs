@@ -2576,9 +2576,11 @@ impl<'a> Coder<'a> {
                     && !std::iter::once(verb.group)
                         .chain(verb.extra_groups.iter().copied())
                         .any(|g| {
-                            d.pattern_index[g as usize].ending.iter().any(|&i| {
+                            let pi = &d.pattern_index[g as usize];
+                            pi.ending.iter().any(|&i| {
                                 let pat = &d.pattern_groups[g as usize][i as usize];
-                                ctx.match_pattern(pat, d).is_some()
+                                ctx.may_match(&pi.brief[i as usize])
+                                    && ctx.match_pattern(pat, d).is_some()
                             })
                         })
                 {
@@ -2593,10 +2595,9 @@ impl<'a> Coder<'a> {
                 let mut cands: Vec<(std::cmp::Reverse<usize>, u32, u32, u32)> = Vec::new();
                 for (gpos, g) in groups.enumerate() {
                     let pi = &d.pattern_index[g as usize];
-                    let group = &d.pattern_groups[g as usize];
                     let key = |i: u32| {
                         (
-                            std::cmp::Reverse(group[i as usize].weight),
+                            std::cmp::Reverse(pi.brief[i as usize].weight),
                             gpos as u32,
                             i,
                             g,
@@ -2625,8 +2626,12 @@ impl<'a> Coder<'a> {
                 }
                 cands.sort_unstable();
                 cands.dedup();
+                // (Those missing a literal word are passed over unread.)
                 let pats = cands
                     .iter()
+                    .filter(|&&(_, _, i, g)| {
+                        ctx.may_match(&d.pattern_index[g as usize].brief[i as usize])
+                    })
                     .map(|&(_, _, i, g)| &d.pattern_groups[g as usize][i as usize]);
                 // Longest first; a match through alternatives counts only the letters it
                 // actually matched, so longer patterns are still tried after it.
@@ -3227,6 +3232,9 @@ struct MatchCtx<'s> {
     /// verb, up to the first barrier after it (live indices, end exclusive).
     lo: usize,
     hi: usize,
+    /// The [`id_bit`]s of the tokens patterns may use before the verb and after it.
+    lower_bits: u64,
+    upper_bits: u64,
 }
 
 impl<'s> MatchCtx<'s> {
@@ -3238,6 +3246,8 @@ impl<'s> MatchCtx<'s> {
             verb_end,
             lo: 0,
             hi: live.len(),
+            lower_bits: 0,
+            upper_bits: 0,
         };
         if let Some(li) = (0..verb_start).rev().find(|&li| ctx.barrier(li)) {
             ctx.lo = li + 1;
@@ -3245,7 +3255,21 @@ impl<'s> MatchCtx<'s> {
         if let Some(li) = (verb_end..live.len()).find(|&li| ctx.barrier(li)) {
             ctx.hi = li;
         }
+        let bits = |range: &[usize]| {
+            range
+                .iter()
+                .fold(0, |bits, &p| bits | s.toks[p].info.id_bits)
+        };
+        ctx.lower_bits = bits(&live[ctx.lo..verb_start.max(ctx.lo)]);
+        ctx.upper_bits = bits(&live[verb_end.min(ctx.hi)..ctx.hi]);
         ctx
+    }
+
+    /// False when a literal word `brief`'s pattern needs is missing from its side of
+    /// the verb: [`Self::match_pattern`] would fail (a test on the pattern's summary
+    /// that spares reading the pattern itself).
+    fn may_match(&self, brief: &crate::dict::PatternBrief) -> bool {
+        brief.lower_bits & !self.lower_bits == 0 && brief.upper_bits & !self.upper_bits == 0
     }
 
     fn barrier(&self, li: usize) -> bool {

@@ -15,7 +15,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Changed whenever the stored layout or the meaning of a field changes.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 const MAGIC: &[u8; 8] = b"DYADDICT";
 /// How many compiled sets a cache folder keeps; the least recently written go first.
 const KEEP: usize = 8;

@@ -313,6 +313,22 @@ pub struct PatternIndex {
     /// The patterns coded `###` or `+++`: matching one ends coding even in a sentence
     /// with no actor.
     pub ending: Vec<u32>,
+    /// For each pattern of the group, in its order, what the coder needs to order and
+    /// rule out candidates, packed together: trying a verb's patterns then reads one
+    /// small array instead of each pattern's scattered parts.
+    pub brief: Vec<PatternBrief>,
+}
+
+/// What a verb's candidate patterns are ordered and mostly ruled out by (see
+/// [`PatternIndex::brief`]).
+#[derive(Clone, Copy, Debug, Default, serde::Serialize, serde::Deserialize)]
+pub struct PatternBrief {
+    /// The pattern's weight ([`pattern::Pattern::weight`]).
+    pub weight: usize,
+    /// The [`word_bit`]s of the literal words it needs before the verb ...
+    pub lower_bits: u64,
+    /// ... and after it: tokens lacking one of them cannot match it.
+    pub upper_bits: u64,
 }
 
 /// Which families of dictionary files the set came from; this selects a few rules.
@@ -862,6 +878,17 @@ impl DictBuilder {
             let mut idx = PatternIndex::default();
             for (i, p) in g.iter_mut().enumerate() {
                 p.compute_required(&synsets);
+                let side_bits = |upper: bool| {
+                    p.required
+                        .iter()
+                        .filter(|&&(_, u)| u == upper)
+                        .fold(0, |bits, (w, _)| bits | word_bit(w.id))
+                };
+                idx.brief.push(PatternBrief {
+                    weight: p.weight,
+                    lower_bits: side_bits(false),
+                    upper_bits: side_bits(true),
+                });
                 if p.code.ends_coding() {
                     idx.ending.push(i as u32);
                 }
