@@ -3294,24 +3294,27 @@ impl<'s> MatchCtx<'s> {
 
     fn match_pattern(&self, pat: &Pattern, d: &Dictionaries) -> Option<Binding> {
         let (lo, hi) = (self.lo, self.hi);
-        // Every literal word must occur on its side of the verb.
-        for (w, upper) in &pat.required {
-            let (a, z) = if *upper {
-                (self.verb_end, hi)
+        // Every literal word must occur on its side of the verb. (A word whose bit the
+        // side's tokens lack is not searched for.)
+        let side = |upper: bool| {
+            if upper {
+                (self.verb_end, hi, self.upper_bits)
             } else {
-                (lo, self.verb_start)
-            };
-            if !self.occurs(w, a, z) {
+                (lo, self.verb_start, self.lower_bits)
+            }
+        };
+        for &(w, upper) in &pat.required {
+            let (a, z, bits) = side(upper);
+            if bits & id_bit(w.id) == 0 || !self.occurs(&w, a, z) {
                 return None;
             }
         }
         for (words, upper) in &pat.required_any {
-            let (a, z) = if *upper {
-                (self.verb_end, hi)
-            } else {
-                (lo, self.verb_start)
-            };
-            if !words.iter().any(|w| self.occurs(w, a, z)) {
+            let (a, z, bits) = side(*upper);
+            if !words
+                .iter()
+                .any(|w| bits & id_bit(w.id) != 0 && self.occurs(w, a, z))
+            {
                 return None;
             }
         }
@@ -3359,16 +3362,22 @@ impl<'s> MatchCtx<'s> {
             return true;
         }
         let item = &items[k - 1];
-        let ends: Vec<usize> = match adj {
-            Link::Adjacent => vec![bound],
-            Link::Gap => (lo + 1..=bound).rev().collect(),
+        let ends = match adj {
+            Link::Adjacent => bound..=bound,
+            Link::Gap => lo + 1..=bound,
         };
-        for e in ends {
+        for e in ends.rev() {
             if e <= lo {
                 continue;
             }
             // Starts from which the element reaches exactly `e`, nearest first.
             for st in (lo..e).rev() {
+                if !self.can_start(&item.elem, st, d) {
+                    if matches!(item.elem, Elem::Word(_)) {
+                        break;
+                    }
+                    continue;
+                }
                 let saved = *b;
                 let reach = self.match_elem(&item.elem, st, e, b, d);
                 if reach.as_slice().contains(&e)
