@@ -2617,7 +2617,7 @@ impl<'a> Coder<'a> {
                             }
                         }
                     } else {
-                        for id in where_id.ids() {
+                        for id in where_id.ids().filter(|&id| pi.may_key(id)) {
                             if let Some(v) = pi.by_word.get(&id) {
                                 cands.extend(v.iter().map(|&i| key(i)));
                             }

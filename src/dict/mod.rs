@@ -317,6 +317,23 @@ pub struct PatternIndex {
     /// rule out candidates, packed together: trying a verb's patterns then reads one
     /// small array instead of each pattern's scattered parts.
     pub brief: Vec<PatternBrief>,
+    /// A 256-bit filter of the ids of `by_word` (see [`PatternIndex::may_key`]): most
+    /// of a sentence's words are ruled out without a lookup in the map.
+    pub key_filter: [u64; 4],
+}
+
+impl PatternIndex {
+    /// The bit of `id` in [`PatternIndex::key_filter`]: its word and the bit in it.
+    fn key_bit(id: u32) -> (usize, u64) {
+        let h = id.wrapping_mul(0x9E37_79B1) >> 24;
+        ((h >> 6) as usize, 1u64 << (h & 63))
+    }
+
+    /// False when no pattern of the group is keyed on `id`; true when one may be.
+    pub fn may_key(&self, id: u32) -> bool {
+        let (word, bit) = Self::key_bit(id);
+        self.key_filter[word] & bit != 0
+    }
 }
 
 /// What a verb's candidate patterns are ordered and mostly ruled out by (see
@@ -912,6 +929,10 @@ impl DictBuilder {
                 } else {
                     idx.always.push(i as u32);
                 }
+            }
+            for &id in idx.by_word.keys() {
+                let (word, bit) = PatternIndex::key_bit(id);
+                idx.key_filter[word] |= bit;
             }
             indexes.push(idx);
         }
