@@ -246,6 +246,10 @@ impl TokInfo {
         let k = which as usize;
         let from = if k == 0 { 0 } else { self.ends[k - 1] as usize };
         let to = self.ends[k] as usize;
+        // (Most lists of most words are empty.)
+        if from == to {
+            return &[];
+        }
         if self.spilled.is_empty() {
             &self.inline[from..to]
         } else {
