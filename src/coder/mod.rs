@@ -242,6 +242,12 @@ impl TokInfo {
         }
     }
 
+    fn list_is_empty(&self, which: IdList) -> bool {
+        let k = which as usize;
+        let from = if k == 0 { 0 } else { self.ends[k - 1] };
+        self.ends[k] == from
+    }
+
     fn list(&self, which: IdList) -> &[u32] {
         let k = which as usize;
         let from = if k == 0 { 0 } else { self.ends[k - 1] as usize };
@@ -1512,11 +1518,21 @@ impl<'a> Coder<'a> {
                 continue;
             }
             let t = &s.toks[i];
-            // Most words begin no phrase at all.
-            let pair = i + 1 < n
-                && t.info.pair_signature & s.toks[i + 1].info.pair_bits != 0
+            // Most words begin no phrase at all (and are told so without a look at the
+            // next word).
+            let info = &*t.info;
+            if info.single.is_none()
+                && info.pair_signature == 0
+                && info.list_is_empty(IdList::Loose)
+            {
+                i += 1;
+                continue;
+            }
+            let pair = info.pair_signature != 0
+                && i + 1 < n
+                && info.pair_signature & s.toks[i + 1].info.pair_bits != 0
                 && !taken[i + 1];
-            if !pair && t.info.single.is_none() && t.info.list(IdList::Loose).is_empty() {
+            if !pair && info.single.is_none() && info.list_is_empty(IdList::Loose) {
                 i += 1;
                 continue;
             }
