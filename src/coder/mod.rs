@@ -2442,6 +2442,9 @@ impl<'a> Coder<'a> {
 
     fn complexity(&self, s: &Sentence, comma_deleted: usize) -> Option<String> {
         let c = &self.opts.complex;
+        if c.is_off() {
+            return None;
+        }
         let live = |i: usize| !s.deleted[i];
         let verbs: Vec<usize> = (0..s.toks.len())
             .filter(|&i| {
@@ -2529,14 +2532,14 @@ impl<'a> Coder<'a> {
             && self.opts.default_target.is_none()
             && self.opts.new_actor_length == 0;
         // PETRARCH codes a clause after a remaining comma on its own ("..., the agency said").
-        let units_of_work: Vec<(Vec<usize>, bool)> = clauses
-            .iter()
-            .map(|&(cs, ce)| {
-                let detached = self.opts.petrarch && cs > 0 && s.tags[cs - 1] == Tag::Comma;
-                ((cs..ce).filter(|&i| !s.deleted[i]).collect(), detached)
-            })
-            .collect();
-        'clauses: for (ci, (live, detached)) in units_of_work.into_iter().enumerate() {
+        // A clause's live tokens, and the candidate patterns of a verb: one vector each,
+        // reused from clause to clause and verb to verb.
+        let mut live: Vec<usize> = Vec::new();
+        let mut cands: Vec<(std::cmp::Reverse<usize>, u32, u32, u32)> = Vec::new();
+        'clauses: for (ci, &(cs, ce)) in clauses.iter().enumerate() {
+            let detached = self.opts.petrarch && cs > 0 && s.tags[cs - 1] == Tag::Comma;
+            live.clear();
+            live.extend((cs..ce).filter(|&i| !s.deleted[i]));
             if live.is_empty() {
                 continue;
             }
@@ -2612,7 +2615,7 @@ impl<'a> Coder<'a> {
                 let groups = std::iter::once(verb.group).chain(verb.extra_groups.iter().copied());
                 // (longest first, group order, list order, group): sorting the plain
                 // tuples is several times cheaper than comparing through lookups.
-                let mut cands: Vec<(std::cmp::Reverse<usize>, u32, u32, u32)> = Vec::new();
+                cands.clear();
                 for (gpos, g) in groups.enumerate() {
                     let pi = &d.pattern_index[g as usize];
                     let key = |i: u32| {
