@@ -142,7 +142,9 @@ impl Tok {
 ///
 /// The id lists are stored one after the other in one array, inside the structure
 /// when they are short (as for almost every word): the tagger reads several lists of
-/// each token, and separate allocations for each would scatter them over memory.
+/// each token, and separate allocations for each would scatter them over memory. The
+/// structure is kept small (128 bytes, 224 with fourteen ids inline): a run caches
+/// one for every distinct word of its input, and each thread has its own cache.
 struct TokInfo {
     word: Box<str>,
     full: Option<u32>,
@@ -162,8 +164,16 @@ struct TokInfo {
     /// Where each list ends in the id array (see [`IdList`]).
     ends: [u32; LISTS],
     inline: [u32; INLINE_IDS],
-    /// All the ids when there are more than `INLINE_IDS` of them.
-    spilled: Box<[u32]>,
+    /// What does not fit: the ids when there are more than `INLINE_IDS` of them, and
+    /// the later bits of the `Loose` list's phrases.
+    spill: Option<Box<Spill>>,
+}
+
+/// The parts of a [`TokInfo`] few words have.
+#[derive(Default)]
+struct Spill {
+    /// All the ids when there are more than `INLINE_IDS` of them (else empty).
+    ids: Box<[u32]>,
     /// The [`Phrase::later_bits`] of the `Loose` list's phrases, in its order: the
     /// tagger rules most of them out without reading the phrases.
     loose_later: Box<[u64]>,
@@ -193,7 +203,7 @@ enum IdList {
 }
 
 const LISTS: usize = 8;
-const INLINE_IDS: usize = 14;
+const INLINE_IDS: usize = 2;
 
 impl TokInfo {
     fn new(word: &str, full: Option<u32>, class: Tag, lists: [&[u32]; LISTS]) -> TokInfo {
@@ -211,6 +221,12 @@ impl TokInfo {
             n += list.len();
             ends[k] = n as u32;
         }
+        let spill = (!all.is_empty()).then(|| {
+            Box::new(Spill {
+                ids: all.into(),
+                loose_later: Box::default(),
+            })
+        });
         TokInfo {
             word: word.into(),
             full,
@@ -225,9 +241,13 @@ impl TokInfo {
             pair_bits: 0,
             ends,
             inline,
-            spilled: all.into(),
-            loose_later: Box::default(),
+            spill,
         }
+    }
+
+    /// The [`Spill::loose_later`] bits of the `Loose` list.
+    fn loose_later(&self) -> &[u64] {
+        self.spill.as_ref().map_or(&[], |s| &s.loose_later)
     }
 
     /// Whether a dictionary word matches this word.
@@ -256,10 +276,9 @@ impl TokInfo {
         if from == to {
             return &[];
         }
-        if self.spilled.is_empty() {
-            &self.inline[from..to]
-        } else {
-            &self.spilled[from..to]
+        match &self.spill {
+            Some(s) if !s.ids.is_empty() => &s.ids[from..to],
+            _ => &self.inline[from..to],
         }
     }
 }
@@ -735,10 +754,12 @@ fn analyse_word(d: &Dictionaries, s: &str) -> TokInfo {
             &issue,
         ],
     );
-    info.loose_later = loose
-        .iter()
-        .map(|&e| d.entries[e as usize].phrase.later_bits)
-        .collect();
+    if !loose.is_empty() {
+        info.spill.get_or_insert_with(Box::default).loose_later = loose
+            .iter()
+            .map(|&e| d.entries[e as usize].phrase.later_bits)
+            .collect();
+    }
     for e in single_word {
         let entry = &d.entries[e as usize];
         let better = info
@@ -1558,7 +1579,7 @@ impl<'a> Coder<'a> {
                 false
             };
             let loose = t.info.list(IdList::Loose);
-            for (&e, &bits) in loose.iter().zip(t.info.loose_later.iter()) {
+            for (&e, &bits) in loose.iter().zip(t.info.loose_later().iter()) {
                 if bits & !later == 0 {
                     consider(e, &mut best);
                 }
