@@ -1475,6 +1475,9 @@ impl<'a> Coder<'a> {
         for (i, t) in s.toks.iter().enumerate() {
             for id in t.info.list(IdList::Discard) {
                 for &k in self.dict.discard_index.get(id).into_iter().flatten() {
+                    if self.dict.discard_later_bits[k as usize] & !s.later_bits[i] != 0 {
+                        continue;
+                    }
                     let (p, d) = &self.dict.discards[k as usize];
                     taken.resize(s.toks.len(), false);
                     if match_phrase_into(p, &s.toks, i, s.later_bits[i], &taken, &mut pos) {
@@ -1501,6 +1504,9 @@ impl<'a> Coder<'a> {
                 .iter()
                 .flat_map(|id| self.dict.issue_index.get(id).into_iter().flatten());
             for &k in candidates {
+                if self.dict.issue_later_bits[k as usize] & !s.later_bits[i] != 0 {
+                    continue;
+                }
                 let (p, is) = &self.dict.issues[k as usize];
                 if match_phrase_into(p, &s.toks, i, s.later_bits[i], &taken, &mut pos) {
                     if is.cancel {

@@ -403,6 +403,12 @@ pub struct Dictionaries {
     pub discard_index: HashMap<u32, Vec<u32>>,
     /// Issues by the id of their first word.
     pub issue_index: HashMap<u32, Vec<u32>>,
+    /// The [`phrase::Phrase::later_bits`] of each discard phrase, and of each issue
+    /// phrase, in their order: most candidates are ruled out by these small arrays
+    /// without reading the phrases.
+    pub discard_later_bits: Vec<u64>,
+    /// See `discard_later_bits`.
+    pub issue_later_bits: Vec<u64>,
     /// Every phrase of the index.
     // (Stored by the cache in a part of their own: see `cache::load`.)
     #[serde(skip)]
@@ -1067,6 +1073,8 @@ impl DictBuilder {
                 .or_default()
                 .push(i as u32);
         }
+        self.d.discard_later_bits = self.d.discards.iter().map(|(p, _)| p.later_bits).collect();
+        self.d.issue_later_bits = self.d.issues.iter().map(|(p, _)| p.later_bits).collect();
         let d = &mut self.d;
         let mut id_roles: HashMap<u32, u8> = HashMap::default();
         let mut mark = |ids: &mut dyn Iterator<Item = u32>, role: u8| {
