@@ -262,16 +262,20 @@ impl TokInfo {
         }
     }
 
-    fn list_is_empty(&self, which: IdList) -> bool {
+    /// Where a list starts and ends in the id array.
+    fn bounds(&self, which: IdList) -> (usize, usize) {
         let k = which as usize;
-        let from = if k == 0 { 0 } else { self.ends[k - 1] };
-        self.ends[k] == from
+        let from = if k == 0 { 0 } else { self.ends[k - 1] as usize };
+        (from, self.ends[k] as usize)
+    }
+
+    fn list_is_empty(&self, which: IdList) -> bool {
+        let (from, to) = self.bounds(which);
+        from == to
     }
 
     fn list(&self, which: IdList) -> &[u32] {
-        let k = which as usize;
-        let from = if k == 0 { 0 } else { self.ends[k - 1] as usize };
-        let to = self.ends[k] as usize;
+        let (from, to) = self.bounds(which);
         // (Most lists of most words are empty.)
         if from == to {
             return &[];
@@ -1548,18 +1552,12 @@ impl<'a> Coder<'a> {
             // Most words begin no phrase at all (and are told so without a look at the
             // next word).
             let info = &*t.info;
-            if info.single.is_none()
-                && info.pair_signature == 0
-                && info.list_is_empty(IdList::Loose)
-            {
-                i += 1;
-                continue;
-            }
+            let begins_alone = info.single.is_some() || !info.list_is_empty(IdList::Loose);
             let pair = info.pair_signature != 0
                 && i + 1 < n
                 && info.pair_signature & s.toks[i + 1].info.pair_bits != 0
                 && !taken[i + 1];
-            if !pair && info.single.is_none() && info.list_is_empty(IdList::Loose) {
+            if !begins_alone && !pair {
                 i += 1;
                 continue;
             }
