@@ -3342,8 +3342,9 @@ impl<'s> MatchCtx<'s> {
 
     fn match_pattern(&self, pat: &Pattern, d: &Dictionaries) -> Option<Binding> {
         let (lo, hi) = (self.lo, self.hi);
-        // Every literal word must occur on its side of the verb. (A word whose bit the
-        // side's tokens lack is not searched for.)
+        // Every literal word must occur on its side of the verb. (Callers have ruled out
+        // patterns whose literal words' bits a side lacks, with `may_match`; a word of
+        // an alternative whose bit its side lacks is not searched for.)
         let side = |upper: bool| {
             if upper {
                 (self.verb_end, hi, self.upper_bits)
@@ -3352,8 +3353,8 @@ impl<'s> MatchCtx<'s> {
             }
         };
         for &(w, upper) in &pat.required {
-            let (a, z, bits) = side(upper);
-            if bits & id_bit(w.id) == 0 || !self.occurs(&w, a, z) {
+            let (a, z, _) = side(upper);
+            if !self.occurs(&w, a, z) {
                 return None;
             }
         }
