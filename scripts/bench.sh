@@ -3,6 +3,8 @@
 # threads, in a release build, and prints MB/s, sentences/s, peak memory and the ratio
 # of dyad's time to `wc -w`'s time on the same file in the same run.
 # Usage: scripts/bench.sh [CORPUS]   (default: ../shared/corpus/reuters21578.jsonl)
+# DYAD=path/to/dyad benchmarks that binary instead of a fresh `cargo build --release`
+# (e.g. DYAD=$(scripts/build-pgo.sh) scripts/bench.sh for the profile-guided build).
 # Each configuration runs RUNS times (default 5), one thread and all threads in turn,
 # with a `wc -w` run beside each pair; the best times and the largest peak memory are
 # reported, and the speed-up of all threads over one.
@@ -15,8 +17,11 @@ SHARED="$(cd .. && pwd)/shared"
 CORPUS="${1:-$SHARED/corpus/reuters21578.jsonl}"
 [ -f "$CORPUS" ] || { echo "bench: corpus $CORPUS not found" >&2; exit 1; }
 command -v /usr/bin/time >/dev/null || { echo "bench: /usr/bin/time is needed (apt-get install time)" >&2; exit 1; }
-cargo build --release --quiet
-DYAD=./target/release/dyad
+if [ -z "${DYAD:-}" ]; then
+  cargo build --release --quiet
+  DYAD=./target/release/dyad
+fi
+[ -x "$DYAD" ] || { echo "bench: $DYAD is not an executable" >&2; exit 1; }
 CORES=$(nproc)
 BYTES=$(stat -c %s "$CORPUS")
 TC="$SHARED/dictionaries/tabari-cameo"
@@ -51,7 +56,7 @@ time_wc() {
   best_wc=$(python3 -c "print(min($best_wc, $t1 - $t0))")
 }
 for _ in 1 2 3; do time_wc; done
-printf 'machine: %s cores, %s; corpus %s (%.1f MB)\n' "$CORES" "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)" "$(basename "$CORPUS")" "$(python3 -c "print($BYTES/1e6)")"
+printf 'machine: %s cores, %s; corpus %s (%.1f MB); binary %s\n' "$CORES" "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)" "$(basename "$CORPUS")" "$(python3 -c "print($BYTES/1e6)")" "$DYAD"
 loads=()
 rows=()
 for set in dyad phoenix tabari-cameo; do
