@@ -318,12 +318,14 @@ pub fn code_story(coder: &Coder, story: &Story, cfg: &StoryConfig) -> StoryResul
                 continue;
             }
             any = true;
-            let event_id = format!(
-                "{}-{}-{}",
-                story.id,
-                k + 1,
-                rows.iter().filter(|r: &&Row| r.sentence == k + 1).count() + 1
-            );
+            // "story-sentence-event", written without the formatter (once per row).
+            let nth = rows.iter().filter(|r: &&Row| r.sentence == k + 1).count() + 1;
+            let mut event_id = String::with_capacity(story.id.len() + 12);
+            event_id.push_str(&story.id);
+            for n in [k + 1, nth] {
+                event_id.push('-');
+                crate::io::output::push_number(&mut event_id, n as u64);
+            }
             rows.push(Row {
                 event_id,
                 story_id: story.id.clone(),

@@ -873,9 +873,9 @@ macro_rules! sentence_with_parts {
             toks: Vec<Tok>,
             $($(#[$doc])* $field: $ty,)*
             all_caps: bool,
-            /// Token positions by the ids verb patterns need, built when a pattern is
-            /// first tried (most sentences never need it).
-            where_id: std::cell::OnceCell<WhereId>,
+            /// The ids verb patterns need, gathered when a pattern is first tried
+            /// (most sentences never need them).
+            pattern_ids: std::cell::OnceCell<PatternIds>,
         }
 
         /// The vectors of a [`Sentence`], kept empty between sentences.
@@ -890,7 +890,7 @@ macro_rules! sentence_with_parts {
                     toks,
                     $($field: p.$field,)*
                     all_caps,
-                    where_id: std::cell::OnceCell::new(),
+                    pattern_ids: std::cell::OnceCell::new(),
                 }
             }
 
@@ -924,58 +924,43 @@ sentence_with_parts! {
     later_bits: Vec<u64>,
 }
 
-/// Token positions by dictionary id: `id << 32 | position` keys sorted, so that a lookup
-/// is a binary search and building it costs one sort of integers instead of a hash map
-/// of vectors.
+/// The ids verb patterns need that the sentence's words have, each once, in the order
+/// first met, with their [`id_bit`]s: candidate patterns are looked up by these ids.
+/// (Where a word occurs is found by scanning the clause, whose tokens' `id_bits` rule
+/// most positions out: cheaper than sorting the sentence's ids by position.)
 #[derive(Default)]
-struct WhereId {
-    keys: Vec<u64>,
-    /// The [`id_bit`]s of the ids: an id whose bit is clear has no position.
+struct PatternIds {
+    ids: Vec<u32>,
     bits: u64,
 }
 
-impl WhereId {
-    fn new(toks: &[Tok]) -> WhereId {
-        let mut keys: Vec<u64> = Vec::with_capacity(toks.len() * 2);
-        for (i, t) in toks.iter().enumerate() {
-            keys.extend(
-                t.info
-                    .list(IdList::Pattern)
-                    .iter()
-                    .map(|&id| u64::from(id) << 32 | i as u64),
-            );
+impl PatternIds {
+    fn new(toks: &[Tok]) -> PatternIds {
+        let mut out = PatternIds {
+            ids: Vec::with_capacity(toks.len()),
+            bits: 0,
+        };
+        for t in toks {
+            for &id in t.info.list(IdList::Pattern) {
+                let bit = id_bit(id);
+                // An id whose bit is new is new.
+                if out.bits & bit == 0 || !out.ids.contains(&id) {
+                    out.ids.push(id);
+                    out.bits |= bit;
+                }
+            }
         }
-        keys.sort_unstable();
-        keys.dedup();
-        let bits = keys
-            .iter()
-            .fold(0, |bits, &key| bits | id_bit((key >> 32) as u32));
-        WhereId { keys, bits }
+        out
     }
 
-    /// The distinct ids, in increasing order.
-    fn ids(&self) -> impl Iterator<Item = u32> + '_ {
-        self.keys
-            .iter()
-            .enumerate()
-            .filter(|&(k, &key)| k == 0 || self.keys[k - 1] >> 32 != key >> 32)
-            .map(|(_, &key)| (key >> 32) as u32)
-    }
-
-    /// The positions of the tokens that can match `id`, in order.
-    fn positions(&self, id: u32) -> impl Iterator<Item = usize> + '_ {
-        let id = u64::from(id);
-        let from = self.keys.partition_point(|&k| k >> 32 < id);
-        self.keys[from..]
-            .iter()
-            .take_while(move |&&k| k >> 32 == id)
-            .map(|&k| (k & 0xFFFF_FFFF) as usize)
+    fn contains(&self, id: u32) -> bool {
+        self.bits & id_bit(id) != 0 && self.ids.contains(&id)
     }
 }
 
 impl Sentence {
-    fn where_ids(&self) -> &WhereId {
-        self.where_id.get_or_init(|| WhereId::new(&self.toks))
+    fn pattern_ids(&self) -> &PatternIds {
+        self.pattern_ids.get_or_init(|| PatternIds::new(&self.toks))
     }
 
     fn new(toks: Vec<Tok>, all_caps: bool) -> Sentence {
@@ -1739,9 +1724,9 @@ impl<'a> Coder<'a> {
                             kind: "agent",
                             phrase: ag.text.clone(),
                             code: if ag.prefix {
-                                format!("{}~", ag.code)
+                                [ag.code.as_str(), "~"].concat()
                             } else {
-                                format!("~{}", ag.code)
+                                ["~", ag.code.as_str()].concat()
                             },
                             loc: Some(ag.loc.clone()),
                         });
@@ -2031,9 +2016,9 @@ impl<'a> Coder<'a> {
                             *c = stack(c, former || former_actor);
                         }
                         m.text = if sp.start < unit.start {
-                            format!("{agent_text} {}", m.text)
+                            [agent_text.as_str(), " ", &m.text].concat()
                         } else {
-                            format!("{} {agent_text}", m.text)
+                            [m.text.as_str(), " ", &agent_text].concat()
                         };
                     }
                     unit.start = unit.start.min(sp.start);
@@ -2047,11 +2032,11 @@ impl<'a> Coder<'a> {
                 }
                 None if self.opts.convert_agents || self.opts.petrarch => {
                     let code = if self.opts.petrarch {
-                        format!("---{}", agent.code)
+                        ["---", agent.code.as_str()].concat()
                     } else if agent.prefix {
-                        format!("{}~", agent.code)
+                        [agent.code.as_str(), "~"].concat()
                     } else {
-                        format!("~{}", agent.code)
+                        ["~", agent.code.as_str()].concat()
                     };
                     s.units.push(Unit {
                         start: sp.start,
@@ -2097,7 +2082,7 @@ impl<'a> Coder<'a> {
                 for m in &mut u.members {
                     for c in &mut m.codes {
                         if !c.ends_with("ELI") {
-                            *c = format!("{c}ELI");
+                            *c = [c.as_str(), "ELI"].concat();
                         }
                     }
                 }
@@ -2655,17 +2640,15 @@ impl<'a> Coder<'a> {
                     // Whichever is shorter is walked: the sentence's words, each looked
                     // up among the group's key words, or the key words, each tested
                     // against the sentence (the candidates are sorted below).
-                    let where_id = s.where_ids();
-                    if pi.by_word.len() < where_id.keys.len() {
+                    let present = s.pattern_ids();
+                    if pi.by_word.len() < present.ids.len() {
                         for (&id, v) in &pi.by_word {
-                            if where_id.bits & id_bit(id) != 0
-                                && where_id.positions(id).next().is_some()
-                            {
+                            if present.contains(id) {
                                 cands.extend(v.iter().map(|&i| key(i)));
                             }
                         }
                     } else {
-                        for id in where_id.ids().filter(|&id| pi.may_key(id)) {
+                        for id in present.ids.iter().copied().filter(|&id| pi.may_key(id)) {
                             if let Some(v) = pi.by_word.get(&id) {
                                 cands.extend(v.iter().map(|&i| key(i)));
                             }
@@ -3206,9 +3189,9 @@ fn add_agent(actor: &str, agent: &str, prefix: bool, former: bool) -> String {
         return actor.to_string();
     }
     if prefix {
-        format!("{agent}{actor}")
+        [agent, actor].concat()
     } else {
-        format!("{actor}{agent}")
+        [actor, agent].concat()
     }
 }
 
@@ -3330,14 +3313,16 @@ impl<'s> MatchCtx<'s> {
         if a >= z {
             return false;
         }
-        let (pa, pz) = (self.live[a], self.live[z - 1] + 1);
-        let where_id = self.s.where_ids();
-        if where_id.bits & id_bit(w.id) == 0 {
+        let bit = id_bit(w.id);
+        if self.s.pattern_ids().bits & bit == 0 {
             return false;
         }
-        where_id
-            .positions(w.id)
-            .any(|p| p >= pa && p < pz && !self.s.deleted[p] && word_matches(w, &self.s.toks[p]))
+        // (A token that matches `w` has `w`'s id among its own, and so its bit.)
+        let (pa, pz) = (self.live[a], self.live[z - 1] + 1);
+        (pa..pz).any(|p| {
+            let t = &self.s.toks[p];
+            t.info.id_bits & bit != 0 && !self.s.deleted[p] && word_matches(w, t)
+        })
     }
 
     fn match_pattern(&self, pat: &Pattern, d: &Dictionaries) -> Option<Binding> {

@@ -286,7 +286,7 @@ pub(crate) fn column_value(col: &str, r: &Row, info: Option<&cameo::CodeInfo>) -
 }
 
 /// Writes `n` in decimal (as `{}` does, without the formatting machinery).
-fn push_number(out: &mut String, n: u64) {
+pub(crate) fn push_number(out: &mut String, n: u64) {
     out.extend(decimal(n, &mut [0; 20]).iter().map(|&d| d as char));
 }
 
