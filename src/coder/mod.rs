@@ -983,7 +983,14 @@ impl Sentence {
     }
 }
 
+/// A candidate verb pattern: (longest first, group order, list order, group).
+type PatternCand = (std::cmp::Reverse<usize>, u32, u32, u32);
+
 thread_local! {
+    /// `code_clauses`' vectors of a clause's live tokens and of a verb's candidate
+    /// patterns, kept (emptied) for the thread's next sentence.
+    static CLAUSE_SCRATCH: std::cell::Cell<(Vec<usize>, Vec<PatternCand>)> =
+        const { std::cell::Cell::new((Vec::new(), Vec::new())) };
     /// A coded sentence's vectors, kept for the thread's next sentence: coding a
     /// sentence then allocates none of them.
     static SPARE_PARTS: std::cell::RefCell<Option<SentenceParts>> =
@@ -2543,9 +2550,8 @@ impl<'a> Coder<'a> {
             && self.opts.new_actor_length == 0;
         // PETRARCH codes a clause after a remaining comma on its own ("..., the agency said").
         // A clause's live tokens, and the candidate patterns of a verb: one vector each,
-        // reused from clause to clause and verb to verb.
-        let mut live: Vec<usize> = Vec::new();
-        let mut cands: Vec<(std::cmp::Reverse<usize>, u32, u32, u32)> = Vec::new();
+        // reused from clause to clause, verb to verb and sentence to sentence.
+        let (mut live, mut cands) = CLAUSE_SCRATCH.take();
         'clauses: for (ci, &(cs, ce)) in clauses.iter().enumerate() {
             let detached = self.opts.petrarch && cs > 0 && s.tags[cs - 1] == Tag::Comma;
             live.clear();
@@ -2812,6 +2818,9 @@ impl<'a> Coder<'a> {
             }
         }
         events.truncate(self.opts.max_events);
+        live.clear();
+        cands.clear();
+        CLAUSE_SCRATCH.set((live, cands));
         (Status::Coded, events)
     }
 
