@@ -958,6 +958,18 @@ impl PatternIds {
     }
 }
 
+/// The words at `positions`, separated by blanks.
+fn span_text(s: &Sentence, positions: &[usize]) -> String {
+    let mut out = String::with_capacity(positions.len() * 8);
+    for (k, &p) in positions.iter().enumerate() {
+        if k > 0 {
+            out.push(' ');
+        }
+        out.push_str(s.toks[p].text());
+    }
+    out
+}
+
 impl Sentence {
     fn pattern_ids(&self) -> &PatternIds {
         self.pattern_ids.get_or_init(|| PatternIds::new(&self.toks))
@@ -1807,12 +1819,7 @@ impl<'a> Coder<'a> {
                     ActorValue::Special(_) => None,
                 };
                 if let Some(codes) = codes {
-                    let text = sp
-                        .positions
-                        .iter()
-                        .map(|&p| s.toks[p].text())
-                        .collect::<Vec<_>>()
-                        .join(" ");
+                    let text = span_text(s, &sp.positions);
                     unit_of_span[sid] = Some(s.units.len());
                     s.units.push(Unit {
                         start: sp.start,
@@ -1843,7 +1850,9 @@ impl<'a> Coder<'a> {
             }
             unit_of_span[sid]
         };
-        // Agents.
+        // Agents. (Nested agents are matched with no token taken.)
+        let mut free: Vec<bool> = Vec::new();
+        let mut pos: Vec<usize> = Vec::new();
         for sid in 0..s.spans.len() {
             let EntryKind::Agent(a) = s.spans[sid].kind else {
                 continue;
@@ -1856,10 +1865,11 @@ impl<'a> Coder<'a> {
             // PETRARCH stacks the agents nested in this one ("human rights activists" is
             // also "rights activists"): each ends at the same word.
             let mut nested: Vec<(String, bool)> = Vec::new();
-            if self.opts.petrarch {
+            if self.opts.petrarch && sp.positions.len() > 1 {
                 let last = *sp.positions.last().unwrap();
-                let free = vec![false; n];
-                let mut pos: Vec<usize> = Vec::new();
+                if free.len() != n {
+                    free.resize(n, false);
+                }
                 for &q in &sp.positions[1..] {
                     let mut best: Option<(usize, u32)> = None;
                     for id in token_ids(&s.toks[q]) {
@@ -1972,12 +1982,7 @@ impl<'a> Coder<'a> {
                 }) {
                     let base = s.units[u].members[0].base.clone();
                     let code = stack(&base, former);
-                    let text = sp
-                        .positions
-                        .iter()
-                        .map(|&p| s.toks[p].text())
-                        .collect::<Vec<_>>()
-                        .join(" ");
+                    let text = span_text(s, &sp.positions);
                     s.units[u].members.push(ActorRef {
                         codes: vec![code],
                         text,
@@ -1992,12 +1997,7 @@ impl<'a> Coder<'a> {
                     continue;
                 }
             }
-            let agent_text = sp
-                .positions
-                .iter()
-                .map(|&p| s.toks[p].text())
-                .collect::<Vec<_>>()
-                .join(" ");
+            let agent_text = span_text(s, &sp.positions);
             if let (Some(u), Some(t)) = (also, target) {
                 // One noun phrase: the earlier actor joins the later one.
                 let earlier = s.units[u].clone();
