@@ -487,7 +487,7 @@ struct Unit {
 
 impl Unit {
     fn codes(&self) -> Vec<&str> {
-        let mut out: Vec<&str> = Vec::new();
+        let mut out: Vec<&str> = Vec::with_capacity(self.members.len());
         for m in &self.members {
             for c in &m.codes {
                 if !out.contains(&c.as_str()) {
@@ -496,6 +496,22 @@ impl Unit {
             }
         }
         out
+    }
+
+    /// Whether [`Unit::codes`] would equal `other`, without building it.
+    fn codes_eq(&self, other: &[&str]) -> bool {
+        // The codes met so far, without repeats, are `other[..k]`.
+        let mut k = 0;
+        for c in self.members.iter().flat_map(|m| &m.codes) {
+            if other[..k].contains(&c.as_str()) {
+                continue;
+            }
+            if other.get(k) != Some(&c.as_str()) {
+                return false;
+            }
+            k += 1;
+        }
+        k == other.len()
     }
 }
 
@@ -960,7 +976,8 @@ impl PatternIds {
 
 /// The words at `positions`, separated by blanks.
 fn span_text(s: &Sentence, positions: &[usize]) -> String {
-    let mut out = String::with_capacity(positions.len() * 8);
+    let len = positions.iter().map(|&p| s.toks[p].text().len() + 1).sum();
+    let mut out = String::with_capacity(len);
     for (k, &p) in positions.iter().enumerate() {
         if k > 0 {
             out.push(' ');
@@ -2914,7 +2931,7 @@ impl<'a> Coder<'a> {
         if let (None, Some(t)) = (source, b.target.filter(|_| !passive)) {
             // The pattern set the target: the source is the first actor with another code.
             let tcodes = s.units[t].codes();
-            let other = |u: &usize| *u != t && s.units[*u].codes() != tcodes;
+            let other = |u: &usize| *u != t && !s.units[*u].codes_eq(&tcodes);
             source = units_before
                 .iter()
                 .copied()
@@ -2957,7 +2974,7 @@ impl<'a> Coder<'a> {
         let codes_of = |u: usize| -> Vec<&str> { s.units[u].codes() };
         if (target.is_none() || compound_source_only) && !passive {
             let src_codes: Vec<&str> = source.map(codes_of).unwrap_or_default();
-            let distinct = |u: &usize| source != Some(*u) && codes_of(*u) != src_codes;
+            let distinct = |u: &usize| source != Some(*u) && !s.units[*u].codes_eq(&src_codes);
             target = units_after.iter().copied().find(distinct);
             if target.is_some() {
                 why.push("target: the first actor after the verb with another code".into());
@@ -3166,7 +3183,7 @@ fn opens_clause(s: &Sentence, mut p: usize) -> bool {
 }
 
 fn member_codes(u: &Unit) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = Vec::new();
+    let mut out: Vec<(String, String)> = Vec::with_capacity(u.members.len());
     for m in &u.members {
         for c in &m.codes {
             if !out.iter().any(|(x, _)| x == c) {
@@ -3703,6 +3720,45 @@ pub fn code_text(c: &EventCode) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unit_codes_compare_as_the_list_they_make() {
+        let member = |codes: &[&str]| ActorRef {
+            codes: codes.iter().map(|c| c.to_string()).collect(),
+            text: String::new(),
+            base: codes.first().map(|c| c.to_string()).unwrap_or_default(),
+        };
+        let unit = |members: Vec<ActorRef>| Unit {
+            start: 0,
+            end: 1,
+            members,
+            compound: false,
+            pronoun: false,
+            prep_agent: None,
+        };
+        let units = [
+            unit(vec![]),
+            unit(vec![member(&["USA"])]),
+            unit(vec![member(&["USA", "USAGOV"]), member(&["USA"])]),
+            unit(vec![member(&["USAGOV"]), member(&["USA", "USAGOV"])]),
+            unit(vec![member(&["FRA"]), member(&["FRA"]), member(&["DEU"])]),
+        ];
+        let lists: Vec<Vec<&str>> = vec![
+            vec![],
+            vec!["USA"],
+            vec!["USA", "USAGOV"],
+            vec!["USAGOV", "USA"],
+            vec!["USA", "USA"],
+            vec!["FRA", "DEU"],
+            vec!["FRA", "DEU", "FRA"],
+            vec!["FRA"],
+        ];
+        for u in &units {
+            for l in &lists {
+                assert_eq!(u.codes_eq(l), u.codes() == *l, "{:?} vs {l:?}", u.codes());
+            }
+        }
+    }
     use crate::dict::load::{load_texts, FileKind};
     use crate::dict::DictBuilder;
 
