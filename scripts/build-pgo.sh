@@ -33,7 +33,10 @@ profdata_candidates() {
 }
 
 echo "pgo: instrumented build" >&2
-RUSTFLAGS="-Cprofile-generate=$WORK/raw" cargo build --release --quiet --target-dir target/pgo-gen
+# Fixed paths in the flags, so that a second run rebuilds only what changed.
+RAW="$PWD/target/pgo-gen/profiles"
+rm -rf "$RAW"
+RUSTFLAGS="-Cprofile-generate=$RAW" cargo build --release --quiet --target-dir target/pgo-gen
 GEN=target/pgo-gen/release/dyad
 
 TC="$SHARED/dictionaries/tabari-cameo"
@@ -71,7 +74,7 @@ fi
 merged=""
 while read -r tool; do
   [ -x "$tool" ] || continue
-  if "$tool" merge -o "$WORK/merged.profdata" "$WORK"/raw/*.profraw 2>/dev/null; then
+  if "$tool" merge -o "$WORK/merged.profdata" "$RAW"/*.profraw 2>/dev/null; then
     merged="$tool"
     break
   fi
@@ -83,6 +86,11 @@ fi
 echo "pgo: profiles merged with $merged" >&2
 
 echo "pgo: optimised build" >&2
-RUSTFLAGS="-Cprofile-use=$WORK/merged.profdata -Cllvm-args=-pgo-warn-missing-function=false" \
+# Named by its content: cargo rebuilds when the flags change, and so when the profile does.
+mkdir -p target/pgo-use
+PROFILE="$PWD/target/pgo-use/profile-$(sha256sum "$WORK/merged.profdata" | cut -c1-16).profdata"
+cp "$WORK/merged.profdata" "$PROFILE"
+find target/pgo-use -maxdepth 1 -name 'profile-*.profdata' ! -name "$(basename "$PROFILE")" -delete
+RUSTFLAGS="-Cprofile-use=$PROFILE -Cllvm-args=-pgo-warn-missing-function=false" \
   cargo build --release --quiet --target-dir target/pgo-use
 echo target/pgo-use/release/dyad
