@@ -134,6 +134,8 @@ pub struct CodeArgs {
 // hundreds of stories per chunk.
 const CHUNK_STORIES: usize = 512;
 const CHUNK_BYTES: usize = 2 << 20;
+/// Chunks being coded at once (see the coding thread in [`run`]).
+const CHUNKS_IN_FLIGHT: usize = 2;
 /// While the dictionaries load, the reader may hold this many bytes of story text
 /// beyond what the channel takes: on two cores, the second core reads ahead during the
 /// load instead of competing with the coders afterwards. (A held story costs about three
@@ -517,14 +519,49 @@ pub fn run(args: CodeArgs) -> Result<i32> {
         let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<Result<Vec<Done>, String>>(1);
         let (coder, cfg, pool) = (&coder, &cfg, &pool);
         scope.spawn(move || {
-            for msg in rx {
-                let coded =
-                    msg.map(|chunk| pool.install(|| pipeline::code_chunk(coder, cfg, chunk)));
-                let stop = coded.is_err();
-                if done_tx.send(coded).is_err() || stop {
-                    return;
+            // Each chunk is a task of the pool, and the next one is queued before the
+            // last is done: a worker that finishes its share of a chunk while another
+            // codes the chunk's last story takes up the next chunk instead of waiting.
+            // Results still go to the writer in input order.
+            pool.in_place_scope(|tasks| {
+                let mut pending = std::collections::VecDeque::new();
+                // Hands the oldest chunk's result to the writer; false when it has stopped.
+                let forward_oldest = |pending: &mut std::collections::VecDeque<_>| {
+                    let oldest: std::sync::mpsc::Receiver<Vec<Done>> =
+                        pending.pop_front().expect("a chunk in flight");
+                    oldest.recv().is_ok_and(|done| done_tx.send(Ok(done)).is_ok())
+                };
+                for msg in rx {
+                    match msg {
+                        Ok(chunk) => {
+                            let (tx, result) = std::sync::mpsc::sync_channel(1);
+                            tasks.spawn(move |_| {
+                                let _ = tx.send(pipeline::code_chunk(coder, cfg, chunk));
+                            });
+                            pending.push_back(result);
+                            while pending.len() > CHUNKS_IN_FLIGHT {
+                                if !forward_oldest(&mut pending) {
+                                    return;
+                                }
+                            }
+                        }
+                        Err(e) => {
+                            while !pending.is_empty() {
+                                if !forward_oldest(&mut pending) {
+                                    return;
+                                }
+                            }
+                            let _ = done_tx.send(Err(e));
+                            return;
+                        }
+                    }
                 }
-            }
+                while !pending.is_empty() {
+                    if !forward_oldest(&mut pending) {
+                        return;
+                    }
+                }
+            });
         });
         for msg in done_rx {
             let done = match msg {
