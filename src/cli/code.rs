@@ -469,13 +469,20 @@ pub fn run(args: CodeArgs) -> Result<i32> {
             // Results still go to the writer in input order.
             pool.in_place_scope(|tasks| {
                 let mut pending = std::collections::VecDeque::new();
-                // Hands the oldest chunk's result to the writer; false when it has stopped.
-                let forward_oldest = |pending: &mut std::collections::VecDeque<_>| {
-                    let oldest: std::sync::mpsc::Receiver<Vec<Done>> =
-                        pending.pop_front().expect("a chunk in flight");
-                    oldest
-                        .recv()
-                        .is_ok_and(|done| done_tx.send(Ok(done)).is_ok())
+                // Hands the oldest results to the writer until at most `keep` chunks
+                // are in flight; false when the writer has stopped.
+                let forward_until = |pending: &mut std::collections::VecDeque<_>, keep| {
+                    while pending.len() > keep {
+                        let oldest: std::sync::mpsc::Receiver<Vec<Done>> =
+                            pending.pop_front().expect("a chunk in flight");
+                        if !oldest
+                            .recv()
+                            .is_ok_and(|done| done_tx.send(Ok(done)).is_ok())
+                        {
+                            return false;
+                        }
+                    }
+                    true
                 };
                 for msg in rx {
                     match msg {
@@ -485,28 +492,19 @@ pub fn run(args: CodeArgs) -> Result<i32> {
                                 let _ = tx.send(pipeline::code_chunk(coder, cfg, chunk));
                             });
                             pending.push_back(result);
-                            while pending.len() > CHUNKS_IN_FLIGHT {
-                                if !forward_oldest(&mut pending) {
-                                    return;
-                                }
+                            if !forward_until(&mut pending, CHUNKS_IN_FLIGHT) {
+                                return;
                             }
                         }
                         Err(e) => {
-                            while !pending.is_empty() {
-                                if !forward_oldest(&mut pending) {
-                                    return;
-                                }
+                            if forward_until(&mut pending, 0) {
+                                let _ = done_tx.send(Err(e));
                             }
-                            let _ = done_tx.send(Err(e));
                             return;
                         }
                     }
                 }
-                while !pending.is_empty() {
-                    if !forward_oldest(&mut pending) {
-                        return;
-                    }
-                }
+                forward_until(&mut pending, 0);
             });
         });
         for msg in done_rx {

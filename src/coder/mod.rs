@@ -1759,11 +1759,7 @@ impl<'a> Coder<'a> {
                             end,
                             kind: "agent",
                             phrase: ag.text.clone(),
-                            code: if ag.prefix {
-                                [ag.code.as_str(), "~"].concat()
-                            } else {
-                                ["~", ag.code.as_str()].concat()
-                            },
+                            code: ag.written_code(),
                             loc: Some(ag.loc.clone()),
                         });
                     }
@@ -2057,10 +2053,8 @@ impl<'a> Coder<'a> {
                 None if self.opts.convert_agents || self.opts.petrarch => {
                     let code = if self.opts.petrarch {
                         ["---", agent.code.as_str()].concat()
-                    } else if agent.prefix {
-                        [agent.code.as_str(), "~"].concat()
                     } else {
-                        ["~", agent.code.as_str()].concat()
+                        agent.written_code()
                     };
                     s.units.push(Unit {
                         start: sp.start,
@@ -3721,6 +3715,9 @@ pub fn code_text(c: &EventCode) -> String {
 mod tests {
     use super::*;
 
+    use crate::dict::load::{load_texts, FileKind};
+    use crate::dict::DictBuilder;
+
     #[test]
     fn unit_codes_compare_as_the_list_they_make() {
         let member = |codes: &[&str]| ActorRef {
@@ -3759,8 +3756,6 @@ mod tests {
             }
         }
     }
-    use crate::dict::load::{load_texts, FileKind};
-    use crate::dict::DictBuilder;
 
     proptest::proptest! {
         #[test]

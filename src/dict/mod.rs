@@ -130,6 +130,18 @@ pub struct Agent {
     pub loc: Loc,
 }
 
+impl Agent {
+    /// The code as a dictionary writes it, with `~` on the side the actor code goes:
+    /// `NGO~` or `~GOV`.
+    pub fn written_code(&self) -> String {
+        if self.prefix {
+            [self.code.as_str(), "~"].concat()
+        } else {
+            ["~", self.code.as_str()].concat()
+        }
+    }
+}
+
 /// A verb root with its default code and patterns.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Verb {
