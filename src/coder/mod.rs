@@ -975,10 +975,15 @@ impl PatternIds {
 }
 
 /// The words at `positions`, separated by blanks.
-fn span_text(s: &Sentence, positions: &[usize]) -> String {
-    let len = positions.iter().map(|&p| s.toks[p].text().len() + 1).sum();
+fn span_text<I>(s: &Sentence, positions: I) -> String
+where
+    I: IntoIterator<Item = usize>,
+    I::IntoIter: Clone,
+{
+    let positions = positions.into_iter();
+    let len = positions.clone().map(|p| s.toks[p].text().len() + 1).sum();
     let mut out = String::with_capacity(len);
-    for (k, &p) in positions.iter().enumerate() {
+    for (k, p) in positions.enumerate() {
         if k > 0 {
             out.push(' ');
         }
@@ -1832,7 +1837,7 @@ impl<'a> Coder<'a> {
                     ActorValue::Special(_) => None,
                 };
                 if let Some(codes) = codes {
-                    let text = span_text(s, &sp.positions);
+                    let text = span_text(s, sp.positions.iter().copied());
                     unit_of_span[sid] = Some(s.units.len());
                     s.units.push(Unit {
                         start: sp.start,
@@ -1995,7 +2000,7 @@ impl<'a> Coder<'a> {
                 }) {
                     let base = s.units[u].members[0].base.clone();
                     let code = stack(&base, former);
-                    let text = span_text(s, &sp.positions);
+                    let text = span_text(s, sp.positions.iter().copied());
                     s.units[u].members.push(ActorRef {
                         codes: vec![code],
                         text,
@@ -2010,7 +2015,7 @@ impl<'a> Coder<'a> {
                     continue;
                 }
             }
-            let agent_text = span_text(s, &sp.positions);
+            let agent_text = span_text(s, sp.positions.iter().copied());
             if let (Some(u), Some(t)) = (also, target) {
                 // One noun phrase: the earlier actor joins the later one.
                 let earlier = s.units[u].clone();
@@ -2739,20 +2744,12 @@ impl<'a> Coder<'a> {
                         dominant,
                     } => (code.clone(), paired.clone(), *subordinate, *dominant),
                 };
-                let verb_text = {
-                    let mut words: Vec<&str> =
-                        sp.positions.iter().map(|&q| s.toks[q].text()).collect();
-                    if let Some(pt) = pat {
-                        words = vec![];
-                        for &q in binding.words() {
-                            words.push(s.toks[q as usize].text());
-                        }
-                        if words.is_empty() {
-                            words = sp.positions.iter().map(|&q| s.toks[q].text()).collect();
-                        }
-                        let _ = pt;
+                // The words the pattern matched, else the verb's own.
+                let verb_text = match binding.words() {
+                    matched if pat.is_some() && !matched.is_empty() => {
+                        span_text(s, matched.iter().map(|&q| q as usize))
                     }
-                    words.join(" ")
+                    _ => span_text(s, sp.positions.iter().copied()),
                 };
                 let f = self.assign(
                     s,
