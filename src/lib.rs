@@ -4,7 +4,7 @@
 //! and PETRARCH-1 ([`dict`]), and codes raw English sentences with a sparse parser
 //! ([`coder`]) into events.
 
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 pub mod aggregate;
 pub mod cameo;
@@ -13,6 +13,7 @@ pub mod date;
 pub mod dict;
 pub mod io;
 pub mod pipeline;
+mod prefetch;
 pub mod text;
 pub mod validate;
 

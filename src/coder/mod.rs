@@ -3,6 +3,7 @@
 //! patterns and assembles events, following TABARI's rules.
 
 pub mod options;
+mod short_table;
 
 use crate::date::Date;
 use crate::dict::code::{ActorValue, EventCode, Special};
@@ -321,12 +322,15 @@ fn word_class(w: &str) -> Tag {
 /// instead of following a pointer to compare strings.
 #[derive(Default)]
 struct WordCache {
-    short: rustc_hash::FxHashMap<u128, std::rc::Rc<TokInfo>>,
+    short: short_table::ShortTable<std::rc::Rc<TokInfo>>,
     long: rustc_hash::FxHashMap<Box<str>, std::rc::Rc<TokInfo>>,
     /// A sentence's pending words and rewritten words, kept between sentences to
     /// reuse their memory.
     scratch_words: Vec<PendingWord>,
     scratch_text: String,
+    /// The analyses of a sentence's words that are not in `short` (see
+    /// `analyse_sentence`), emptied after each sentence.
+    scratch_infos: Vec<std::rc::Rc<TokInfo>>,
 }
 
 impl WordCache {
@@ -533,6 +537,7 @@ fn analyse_sentence(d: &Dictionaries, sentence: &str, max: usize) -> (Vec<Tok>, 
         let mut text = std::mem::take(&mut cache.scratch_text);
         words.clear();
         text.clear();
+        let short = &cache.short;
         text::for_each_token(sentence, |word, as_written, cap, start, end| {
             total += 1;
             if words.len() < max {
@@ -543,19 +548,34 @@ fn analyse_sentence(d: &Dictionaries, sentence: &str, max: usize) -> (Vec<Tok>, 
                     text.push_str(word);
                     (from, text.len() as u32)
                 };
+                let key = WordCache::short_key(word).unwrap_or(0);
+                let hash = short_table::hash(key);
+                // The word's slot is on its way while the next words are read.
+                short.prefetch(hash);
                 words.push(PendingWord {
-                    key: WordCache::short_key(word).unwrap_or(0),
+                    key,
                     from,
                     to,
+                    slot: hash,
                     as_written,
                     cap,
                 });
             }
         });
-        for w in &words {
-            let hit = (w.key != 0).then(|| cache.short.get(&w.key)).flatten();
-            let info = match hit {
-                Some(info) => info.clone(),
+        // Each word's slot, then each analysis: the analyses are fetched for all the
+        // words before the first is read. (No slot moves while the words' analyses,
+        // at most two entries each, are added.)
+        cache.short.reserve(2 * words.len());
+        let mut others = std::mem::take(&mut cache.scratch_infos);
+        for w in &mut words {
+            match (w.key != 0)
+                .then(|| cache.short.find_hashed(w.slot, w.key))
+                .flatten()
+            {
+                Some(slot) => {
+                    crate::prefetch::prefetch(std::rc::Rc::as_ptr(cache.short.value(slot)));
+                    w.slot = slot as u32;
+                }
                 None => {
                     let (a, z) = (w.from as usize, w.to as usize);
                     let word = if w.as_written {
@@ -563,11 +583,21 @@ fn analyse_sentence(d: &Dictionaries, sentence: &str, max: usize) -> (Vec<Tok>, 
                     } else {
                         &text[a..z]
                     };
-                    cached_analysis(d, cache, word, w.as_written)
+                    others.push(cached_analysis(d, cache, word, w.as_written));
+                    w.slot = OTHER | (others.len() - 1) as u32;
                 }
-            };
-            toks.push(Tok { cap: w.cap, info });
+            }
         }
+        toks.extend(words.iter().map(|w| Tok {
+            cap: w.cap,
+            info: if w.slot & OTHER != 0 {
+                others[(w.slot & !OTHER) as usize].clone()
+            } else {
+                cache.short.value(w.slot as usize).clone()
+            },
+        }));
+        others.clear();
+        cache.scratch_infos = others;
         cache.scratch_words = words;
         cache.scratch_text = text;
     });
@@ -582,9 +612,16 @@ struct PendingWord {
     key: u128,
     from: u32,
     to: u32,
+    /// Its key's hash in the cache's table of short words while it is looked up,
+    /// then where its analysis is: a slot of that table, or with [`OTHER`] set, an
+    /// index in the sentence's other analyses.
+    slot: u32,
     as_written: bool,
     cap: bool,
 }
+
+/// See [`PendingWord::slot`].
+const OTHER: u32 = 1 << 31;
 
 /// Runs `f` with this thread's word cache for `d` (emptied when it belonged to another
 /// dictionary set or has grown past its cap).
@@ -609,7 +646,7 @@ fn cached_analysis(
     as_written: bool,
 ) -> std::rc::Rc<TokInfo> {
     if let Some(key) = WordCache::short_key(word) {
-        if let Some(info) = cache.short.get(&key) {
+        if let Some(info) = cache.short.get(key) {
             return info.clone();
         }
         let info = if as_written && word.bytes().any(|b| b.is_ascii_lowercase()) {
@@ -617,11 +654,14 @@ fn cached_analysis(
             // letter, and a key as written has one: the two kinds never collide.)
             let upper = word.to_ascii_uppercase();
             let upper_key = WordCache::short_key(&upper).expect("same length");
-            cache
-                .short
-                .entry(upper_key)
-                .or_insert_with(|| std::rc::Rc::new(analyse_word(d, &upper)))
-                .clone()
+            match cache.short.get(upper_key) {
+                Some(info) => info.clone(),
+                None => {
+                    let info = std::rc::Rc::new(analyse_word(d, &upper));
+                    cache.short.insert(upper_key, info.clone());
+                    info
+                }
+            }
         } else {
             std::rc::Rc::new(analyse_word(d, word))
         };

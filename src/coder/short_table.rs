@@ -1,0 +1,210 @@
+//! The word cache's table of short words: open addressing over one array, so that
+//! where a word's entry lies is known from its key alone and can be fetched into the
+//! processor's caches while the rest of the sentence is tokenized.
+
+/// A map from nonzero `u128` keys to values. Entries are never removed one by one, so
+/// an entry stays in its slot until the table grows ([`ShortTable::reserve`] is the
+/// only call that moves entries).
+pub(super) struct ShortTable<V> {
+    slots: Vec<Slot<V>>,
+    len: usize,
+    /// `32 - log2(slots.len())`: a key's first slot is the top bits of its
+    /// [`hash`] (a table has at most 2^31 slots).
+    shift: u32,
+}
+
+#[derive(Clone)]
+struct Slot<V> {
+    key: u128,
+    value: Option<V>,
+}
+
+impl<V> Default for ShortTable<V> {
+    fn default() -> Self {
+        ShortTable {
+            slots: Vec::new(),
+            len: 0,
+            shift: 31,
+        }
+    }
+}
+
+/// The hash of a key: keys are words' bytes, alike in their low bits, so both halves
+/// are mixed and the top bits of the product kept. A caller that looks the same key
+/// up twice keeps it instead of computing it again.
+pub(super) fn hash(key: u128) -> u32 {
+    let lo = key as u64;
+    let hi = (key >> 64) as u64;
+    let h = (lo ^ hi.rotate_left(29).wrapping_mul(0x9E37_79B9_7F4A_7C15))
+        .wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    (h >> 32) as u32
+}
+
+impl<V> ShortTable<V> {
+    /// Number of entries.
+    pub(super) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Removes every entry (the memory is kept).
+    pub(super) fn clear(&mut self) {
+        for s in &mut self.slots {
+            s.value = None;
+        }
+        self.len = 0;
+    }
+
+    fn home(&self, hash: u32) -> usize {
+        (hash >> self.shift) as usize
+    }
+
+    /// Asks the processor to fetch the slot where a search for the key of `hash`
+    /// begins.
+    pub(super) fn prefetch(&self, hash: u32) {
+        if !self.slots.is_empty() {
+            crate::prefetch::prefetch(self.slots.as_ptr().wrapping_add(self.home(hash)));
+        }
+    }
+
+    /// The slot holding `key`.
+    pub(super) fn find(&self, key: u128) -> Option<usize> {
+        self.find_hashed(hash(key), key)
+    }
+
+    /// The slot holding `key`, whose [`hash`] is `hash`.
+    pub(super) fn find_hashed(&self, hash: u32, key: u128) -> Option<usize> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = self.home(hash);
+        loop {
+            let s = &self.slots[i];
+            s.value.as_ref()?;
+            if s.key == key {
+                return Some(i);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// The value in a slot [`ShortTable::find`] gave (and no call to `reserve` since).
+    pub(super) fn value(&self, slot: usize) -> &V {
+        self.slots[slot]
+            .value
+            .as_ref()
+            .expect("a slot that `find` gave holds a value")
+    }
+
+    /// The value of `key`.
+    pub(super) fn get(&self, key: u128) -> Option<&V> {
+        self.find(key).map(|i| self.value(i))
+    }
+
+    /// Sets the value of `key` (nonzero), growing the table when it is three quarters full.
+    pub(super) fn insert(&mut self, key: u128, value: V) {
+        self.reserve(1);
+        let mask = self.slots.len() - 1;
+        let mut i = self.home(hash(key));
+        loop {
+            let s = &mut self.slots[i];
+            match s.value {
+                None => {
+                    *s = Slot {
+                        key,
+                        value: Some(value),
+                    };
+                    self.len += 1;
+                    return;
+                }
+                Some(_) if s.key == key => {
+                    s.value = Some(value);
+                    return;
+                }
+                Some(_) => i = (i + 1) & mask,
+            }
+        }
+    }
+
+    /// Makes room for `extra` more entries without growing (entries move if it grows).
+    pub(super) fn reserve(&mut self, extra: usize) {
+        let needed = self.len + extra;
+        if needed * 4 <= self.slots.len() * 3 {
+            return;
+        }
+        let cap = (needed * 4 / 3 + 1).next_power_of_two().max(1024);
+        assert!(cap <= 1 << 31, "a word cache of {needed} words");
+        let old = std::mem::take(&mut self.slots);
+        self.slots = Vec::with_capacity(cap);
+        self.slots.resize_with(cap, || Slot {
+            key: 0,
+            value: None,
+        });
+        self.shift = 32 - cap.trailing_zeros();
+        self.len = 0;
+        for s in old {
+            if let Some(v) = s.value {
+                self.insert(s.key, v);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::HashMap;
+
+    proptest! {
+        /// Whatever is inserted, in any order and with repeats, reads back as a
+        /// standard map has it, across growth and clearing.
+        #[test]
+        fn it_reads_back_as_a_standard_map(
+            ops in prop::collection::vec((1u128..3000, any::<u16>()), 0..3000),
+            clear_at in any::<prop::sample::Index>(),
+        ) {
+            let mut t = ShortTable::default();
+            let mut m = HashMap::new();
+            let clear_at = clear_at.index(ops.len() + 1);
+            for (k, &(key, v)) in ops.iter().enumerate() {
+                if k == clear_at {
+                    t.clear();
+                    m.clear();
+                }
+                // Keys as the word cache makes them: spread over the high bits too.
+                let key = key | key << 100;
+                t.insert(key, v);
+                m.insert(key, v);
+            }
+            prop_assert_eq!(t.len(), m.len());
+            for (&key, v) in &m {
+                prop_assert_eq!(t.get(key), Some(v));
+                let slot = t.find(key).unwrap();
+                prop_assert_eq!(t.value(slot), v);
+            }
+            prop_assert_eq!(t.get(7 << 100 | 5), m.get(&(7 << 100 | 5)));
+        }
+    }
+
+    #[test]
+    fn slots_stay_put_until_the_table_grows() {
+        let mut t = ShortTable::default();
+        t.reserve(100);
+        let slots = t.slots.len();
+        let first: Vec<usize> = (1..=50u128)
+            .map(|k| {
+                t.insert(k << 64, k);
+                t.find(k << 64).unwrap()
+            })
+            .collect();
+        for k in 51..=100u128 {
+            t.insert(k << 64, k);
+        }
+        assert_eq!(t.slots.len(), slots, "no growth within the reserved room");
+        for (k, &slot) in (1..=50u128).zip(&first) {
+            assert_eq!(t.find(k << 64), Some(slot));
+            assert_eq!(*t.value(slot), k);
+        }
+    }
+}
