@@ -573,7 +573,13 @@ fn analyse_sentence(d: &Dictionaries, sentence: &str, max: usize) -> (Vec<Tok>, 
                 .flatten()
             {
                 Some(slot) => {
-                    crate::prefetch::prefetch(std::rc::Rc::as_ptr(cache.short.value(slot)));
+                    // (An analysis spans two or three cache lines.)
+                    let info = std::rc::Rc::as_ptr(cache.short.value(slot)).cast::<u8>();
+                    crate::prefetch::prefetch(info);
+                    crate::prefetch::prefetch(info.wrapping_add(64));
+                    crate::prefetch::prefetch(
+                        info.wrapping_add(std::mem::size_of::<TokInfo>() - 1),
+                    );
                     w.slot = slot as u32;
                 }
                 None => {
