@@ -24,7 +24,7 @@ use std::sync::Arc;
 use vocab::Vocab;
 
 /// A place in a dictionary file.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Loc {
     /// File name as given.
     pub file: Arc<str>,
@@ -32,35 +32,48 @@ pub struct Loc {
     pub line: u32,
 }
 
+thread_local! {
+    /// The file of the place this thread wrote or read last in a compiled set: a
+    /// place of the same file as the one before it is stored as its line alone (a set
+    /// holds a place per phrase, and consecutive places are mostly of one file), and
+    /// read back sharing that file's name.
+    static LAST_FILE: std::cell::RefCell<Option<Arc<str>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Starts a stream of places: the first is stored with its file. Called before each
+/// part of a compiled set is written or read.
+pub(crate) fn begin_places() {
+    LAST_FILE.with(|last| *last.borrow_mut() = None);
+}
+
+impl serde::Serialize for Loc {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let same = LAST_FILE.with(|last| {
+            let mut last = last.borrow_mut();
+            let same = last.as_ref().is_some_and(|f| **f == *self.file);
+            if !same {
+                *last = Some(self.file.clone());
+            }
+            same
+        });
+        let file: Option<&str> = (!same).then_some(&*self.file);
+        (file, self.line).serialize(s)
+    }
+}
+
 impl<'de> serde::Deserialize<'de> for Loc {
-    /// The places of one file share its name, as when the file is read: a compiled
-    /// set holds one place per phrase, and consecutive places are mostly of one file.
     fn deserialize<D: serde::Deserializer<'de>>(de: D) -> Result<Loc, D::Error> {
-        #[derive(serde::Deserialize)]
-        struct Stored<'a> {
-            #[serde(borrow)]
-            file: std::borrow::Cow<'a, str>,
-            line: u32,
-        }
-        thread_local! {
-            static LAST_FILE: std::cell::RefCell<Option<Arc<str>>> = const { std::cell::RefCell::new(None) };
-        }
-        let stored = Stored::deserialize(de)?;
+        let (file, line) = <(Option<&'de str>, u32)>::deserialize(de)?;
         let file = LAST_FILE.with(|last| {
             let mut last = last.borrow_mut();
-            match last.as_ref() {
-                Some(f) if **f == *stored.file => f.clone(),
-                _ => {
-                    let f: Arc<str> = stored.file.as_ref().into();
-                    *last = Some(f.clone());
-                    f
-                }
+            if let Some(name) = file {
+                *last = Some(name.into());
             }
+            last.clone()
         });
-        Ok(Loc {
-            file,
-            line: stored.line,
-        })
+        let file = file
+            .ok_or_else(|| serde::de::Error::custom("a place stored without a file before it"))?;
+        Ok(Loc { file, line })
     }
 }
 

@@ -1,49 +1,164 @@
 //! String interning for dictionary words and text tokens.
 
-use rustc_hash::FxHashMap as HashMap;
+use std::hash::Hasher;
 
 /// Interns upper-case words so that matching compares integers, not strings.
-#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+///
+/// The words are kept one after the other in one string, and the table from words to
+/// ids holds only ids: a compiled set stores the string and the ends of the words,
+/// and loading it rebuilds the table without a string per word.
+#[derive(Clone, Debug, Default)]
 pub struct Vocab {
-    ids: HashMap<Box<str>, u32>,
-    words: Vec<Box<str>>,
+    /// Every word, one after the other, in id order.
+    text: String,
+    /// Where each word ends in `text`, by id.
+    ends: Vec<u32>,
+    /// The ids, found by the hash of their word.
+    ids: hashbrown::HashTable<u32>,
+}
+
+fn hash(word: &str) -> u64 {
+    let mut h = rustc_hash::FxHasher::default();
+    h.write(word.as_bytes());
+    h.finish()
 }
 
 impl Vocab {
     /// The id of `word`, adding it when new.
     pub fn intern(&mut self, word: &str) -> u32 {
-        if let Some(&id) = self.ids.get(word) {
+        if let Some(id) = self.lookup(word) {
             return id;
         }
-        let id = self.words.len() as u32;
-        self.words.push(word.into());
-        self.ids.insert(word.into(), id);
+        let id = self.ends.len() as u32;
+        self.text.push_str(word);
+        self.ends.push(self.text.len() as u32);
+        self.add_to_table(id);
         id
+    }
+
+    fn add_to_table(&mut self, id: u32) {
+        let Vocab { text, ends, ids } = self;
+        let word_of = |id: u32| -> &str {
+            let from = if id == 0 { 0 } else { ends[id as usize - 1] };
+            &text[from as usize..ends[id as usize] as usize]
+        };
+        ids.insert_unique(hash(word_of(id)), id, |&other| hash(word_of(other)));
     }
 
     /// Makes room for `n` more words.
     pub fn reserve(&mut self, n: usize) {
-        self.ids.reserve(n);
-        self.words.reserve(n);
+        let Vocab { text, ends, ids } = self;
+        ids.reserve(n, |&id| {
+            let from = if id == 0 { 0 } else { ends[id as usize - 1] };
+            hash(&text[from as usize..ends[id as usize] as usize])
+        });
+        self.ends.reserve(n);
     }
 
     /// The id of `word` if it is known.
     pub fn lookup(&self, word: &str) -> Option<u32> {
-        self.ids.get(word).copied()
+        self.ids
+            .find(hash(word), |&id| self.get(id) == word)
+            .copied()
     }
 
     /// The text of an id.
     pub fn get(&self, id: u32) -> &str {
-        &self.words[id as usize]
+        let from = if id == 0 {
+            0
+        } else {
+            self.ends[id as usize - 1]
+        };
+        &self.text[from as usize..self.ends[id as usize] as usize]
     }
 
     /// Number of interned words.
     pub fn len(&self) -> usize {
-        self.words.len()
+        self.ends.len()
     }
 
     /// Whether nothing is interned.
     pub fn is_empty(&self) -> bool {
-        self.words.is_empty()
+        self.ends.is_empty()
+    }
+}
+
+/// What a compiled set stores of a vocabulary.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Stored<T, E> {
+    text: T,
+    ends: E,
+}
+
+impl serde::Serialize for Vocab {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        Stored {
+            text: &self.text,
+            ends: &self.ends,
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Vocab {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Vocab, D::Error> {
+        let Stored::<String, Vec<u32>> { text, ends } = Stored::deserialize(d)?;
+        // Every word must be a slice of the text: a damaged set is refused here.
+        let mut from = 0;
+        for &end in &ends {
+            if end < from || end as usize > text.len() || !text.is_char_boundary(end as usize) {
+                return Err(serde::de::Error::custom("vocabulary ends out of order"));
+            }
+            from = end;
+        }
+        if from as usize != text.len() {
+            return Err(serde::de::Error::custom(
+                "vocabulary text longer than its words",
+            ));
+        }
+        let mut v = Vocab {
+            text,
+            ends,
+            ids: hashbrown::HashTable::new(),
+        };
+        v.reserve(v.ends.len());
+        for id in 0..v.ends.len() as u32 {
+            v.add_to_table(id);
+        }
+        Ok(v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_keep_their_ids_through_a_compiled_set() {
+        let mut v = Vocab::default();
+        let words = ["PRESIDENT", "", "É", "OBAMA", "PRESIDENT", "U.S.", "Ü"];
+        let ids: Vec<u32> = words.iter().map(|w| v.intern(w)).collect();
+        assert_eq!(ids, [0, 1, 2, 3, 0, 4, 5]);
+        assert_eq!(v.len(), 6);
+        let back: Vocab = postcard::from_bytes(&postcard::to_stdvec(&v).unwrap()).unwrap();
+        for (w, id) in words.iter().zip(&ids) {
+            assert_eq!(back.lookup(w), Some(*id));
+            assert_eq!(back.get(*id), *w);
+        }
+        assert_eq!(back.lookup("OBAM"), None);
+        assert_eq!(back.len(), v.len());
+    }
+
+    #[test]
+    fn a_damaged_vocabulary_is_refused() {
+        let bad = |text: &str, ends: Vec<u32>| {
+            let bytes = postcard::to_stdvec(&Stored { text, ends }).unwrap();
+            postcard::from_bytes::<Vocab>(&bytes).is_err()
+        };
+        assert!(bad("ABC", vec![2, 1]));
+        assert!(bad("ABC", vec![4]));
+        assert!(bad("ABC", vec![1]));
+        assert!(bad("É", vec![1, 2]));
+        assert!(!bad("ABC", vec![1, 3]));
     }
 }
