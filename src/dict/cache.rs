@@ -87,9 +87,40 @@ struct ApartRef<'a> {
 
 #[derive(serde::Deserialize)]
 struct Apart {
+    #[serde(deserialize_with = "exact_vec")]
     actors: Vec<Actor>,
+    #[serde(deserialize_with = "exact_vec")]
     agents: Vec<Agent>,
+    #[serde(deserialize_with = "exact_vec")]
     entries: Vec<Entry>,
+}
+
+/// A vector read at its stored length at once. (Serde's own reading allocates at
+/// most a megabyte up front and doubles from there: the tens of thousands of
+/// actors and phrases of a large set were copied two or three times, into fresh
+/// memory each time.) A damaged length allocates no more than `LIMIT` elements
+/// ahead.
+fn exact_vec<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    const LIMIT: usize = 1 << 20;
+    struct Exact<T>(std::marker::PhantomData<T>);
+    impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for Exact<T> {
+        type Value = Vec<T>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a sequence")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+            let mut v = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(LIMIT));
+            while let Some(x) = seq.next_element()? {
+                v.push(x);
+            }
+            Ok(v)
+        }
+    }
+    d.deserialize_seq(Exact(std::marker::PhantomData))
 }
 
 /// The header: magic bytes, key, and the lengths of the two parts.
