@@ -13,8 +13,17 @@ pub struct Vocab {
     text: String,
     /// Where each word ends in `text`, by id.
     ends: Vec<u32>,
-    /// The ids, found by the hash of their word.
-    ids: hashbrown::HashTable<u32>,
+    /// The ids with the range of their word in `text`, found by the hash of the
+    /// word (a lookup reads the text of the candidate at once, not its end first).
+    ids: hashbrown::HashTable<Entry>,
+}
+
+/// An entry of [`Vocab`]'s table: an id and where its word is.
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    id: u32,
+    from: u32,
+    to: u32,
 }
 
 fn hash(word: &str) -> u64 {
@@ -37,29 +46,38 @@ impl Vocab {
     }
 
     fn add_to_table(&mut self, id: u32) {
-        let Vocab { text, ends, ids } = self;
-        let word_of = |id: u32| -> &str {
-            let from = if id == 0 { 0 } else { ends[id as usize - 1] };
-            &text[from as usize..ends[id as usize] as usize]
+        let from = if id == 0 {
+            0
+        } else {
+            self.ends[id as usize - 1]
         };
-        ids.insert_unique(hash(word_of(id)), id, |&other| hash(word_of(other)));
+        let entry = Entry {
+            id,
+            from,
+            to: self.ends[id as usize],
+        };
+        let text = &self.text;
+        let word_of = |e: &Entry| &text[e.from as usize..e.to as usize];
+        self.ids
+            .insert_unique(hash(word_of(&entry)), entry, |e| hash(word_of(e)));
     }
 
     /// Makes room for `n` more words.
     pub fn reserve(&mut self, n: usize) {
-        let Vocab { text, ends, ids } = self;
-        ids.reserve(n, |&id| {
-            let from = if id == 0 { 0 } else { ends[id as usize - 1] };
-            hash(&text[from as usize..ends[id as usize] as usize])
-        });
+        let text = &self.text;
+        self.ids
+            .reserve(n, |e| hash(&text[e.from as usize..e.to as usize]));
         self.ends.reserve(n);
     }
 
     /// The id of `word` if it is known.
     pub fn lookup(&self, word: &str) -> Option<u32> {
         self.ids
-            .find(hash(word), |&id| self.get(id) == word)
-            .copied()
+            .find(hash(word), |e| {
+                e.to - e.from == word.len() as u32
+                    && self.text.as_bytes()[e.from as usize..e.to as usize] == *word.as_bytes()
+            })
+            .map(|e| e.id)
     }
 
     /// The text of an id.
