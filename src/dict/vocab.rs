@@ -5,8 +5,9 @@ use std::hash::Hasher;
 /// Interns upper-case words so that matching compares integers, not strings.
 ///
 /// The words are kept one after the other in one string, and the table from words to
-/// ids holds only ids: a compiled set stores the string and the ends of the words,
-/// and loading it rebuilds the table without a string per word.
+/// ids holds each id with its word's place in that string: a compiled set stores the
+/// string and the ends of the words, and loading it rebuilds the table without a
+/// string per word.
 #[derive(Clone, Debug, Default)]
 pub struct Vocab {
     /// Every word, one after the other, in id order.
@@ -45,17 +46,21 @@ impl Vocab {
         id
     }
 
-    fn add_to_table(&mut self, id: u32) {
-        let from = if id == 0 {
-            0
-        } else {
-            self.ends[id as usize - 1]
+    /// Where the word of `id` is in `text`.
+    fn entry(&self, id: u32) -> Entry {
+        let from = match id {
+            0 => 0,
+            _ => self.ends[id as usize - 1],
         };
-        let entry = Entry {
+        Entry {
             id,
             from,
             to: self.ends[id as usize],
-        };
+        }
+    }
+
+    fn add_to_table(&mut self, id: u32) {
+        let entry = self.entry(id);
         let text = &self.text;
         let word_of = |e: &Entry| &text[e.from as usize..e.to as usize];
         self.ids
@@ -74,20 +79,15 @@ impl Vocab {
     pub fn lookup(&self, word: &str) -> Option<u32> {
         self.ids
             .find(hash(word), |e| {
-                e.to - e.from == word.len() as u32
-                    && self.text.as_bytes()[e.from as usize..e.to as usize] == *word.as_bytes()
+                self.text.as_bytes()[e.from as usize..e.to as usize] == *word.as_bytes()
             })
             .map(|e| e.id)
     }
 
     /// The text of an id.
     pub fn get(&self, id: u32) -> &str {
-        let from = if id == 0 {
-            0
-        } else {
-            self.ends[id as usize - 1]
-        };
-        &self.text[from as usize..self.ends[id as usize] as usize]
+        let e = self.entry(id);
+        &self.text[e.from as usize..e.to as usize]
     }
 
     /// Number of interned words.
