@@ -74,65 +74,57 @@ impl<V> ShortTable<V> {
         }
     }
 
-    /// The slot holding `key`.
-    pub(super) fn find(&self, key: u128) -> Option<usize> {
-        self.find_hashed(hash(key), key)
-    }
-
     /// The slot holding `key`, whose [`hash`] is `hash`.
     pub(super) fn find_hashed(&self, hash: u32, key: u128) -> Option<usize> {
         if self.slots.is_empty() {
             return None;
         }
+        let (slot, found) = self.probe(hash, key);
+        found.then_some(slot)
+    }
+
+    /// The slot holding `key` (true), or else the empty slot where it would go
+    /// (false). The table must have slots.
+    fn probe(&self, hash: u32, key: u128) -> (usize, bool) {
         let mask = self.slots.len() - 1;
+        let key = halves(key);
         let mut i = self.home(hash);
         loop {
             let s = &self.slots[i];
-            s.value.as_ref()?;
-            if s.key == halves(key) {
-                return Some(i);
+            if s.value.is_none() {
+                return (i, false);
+            }
+            if s.key == key {
+                return (i, true);
             }
             i = (i + 1) & mask;
         }
     }
 
-    /// The value in a slot [`ShortTable::find`] gave (and no call to `reserve` since).
+    /// The value in a slot [`ShortTable::find_hashed`] gave (and no call to `reserve`
+    /// since).
     pub(super) fn value(&self, slot: usize) -> &V {
         self.slots[slot]
             .value
             .as_ref()
-            .expect("a slot that `find` gave holds a value")
+            .expect("a slot that `find_hashed` gave holds a value")
     }
 
     /// The value of `key`.
     pub(super) fn get(&self, key: u128) -> Option<&V> {
-        self.find(key).map(|i| self.value(i))
+        self.find_hashed(hash(key), key).map(|i| self.value(i))
     }
 
     /// Sets the value of `key` (nonzero), growing the table when it is seven eighths
     /// full.
     pub(super) fn insert(&mut self, key: u128, value: V) {
         self.reserve(1);
-        let mask = self.slots.len() - 1;
-        let mut i = self.home(hash(key));
-        loop {
-            let s = &mut self.slots[i];
-            match s.value {
-                None => {
-                    *s = Slot {
-                        key: halves(key),
-                        value: Some(value),
-                    };
-                    self.len += 1;
-                    return;
-                }
-                Some(_) if s.key == halves(key) => {
-                    s.value = Some(value);
-                    return;
-                }
-                Some(_) => i = (i + 1) & mask,
-            }
+        let (slot, found) = self.probe(hash(key), key);
+        if !found {
+            self.slots[slot].key = halves(key);
+            self.len += 1;
         }
+        self.slots[slot].value = Some(value);
     }
 
     /// Makes room for `extra` more entries without growing (entries move if it grows).
@@ -189,7 +181,7 @@ mod tests {
             prop_assert_eq!(t.len(), m.len());
             for (&key, v) in &m {
                 prop_assert_eq!(t.get(key), Some(v));
-                let slot = t.find(key).unwrap();
+                let slot = t.find_hashed(hash(key), key).unwrap();
                 prop_assert_eq!(t.value(slot), v);
             }
             prop_assert_eq!(t.get(7 << 100 | 5), m.get(&(7 << 100 | 5)));
@@ -209,7 +201,7 @@ mod tests {
         let first: Vec<usize> = (1..=50u128)
             .map(|k| {
                 t.insert(k << 64, k);
-                t.find(k << 64).unwrap()
+                t.find_hashed(hash(k << 64), k << 64).unwrap()
             })
             .collect();
         for k in 51..=100u128 {
@@ -217,7 +209,7 @@ mod tests {
         }
         assert_eq!(t.slots.len(), slots, "no growth within the reserved room");
         for (k, &slot) in (1..=50u128).zip(&first) {
-            assert_eq!(t.find(k << 64), Some(slot));
+            assert_eq!(t.find_hashed(hash(k << 64), k << 64), Some(slot));
             assert_eq!(*t.value(slot), k);
         }
     }
