@@ -5,6 +5,7 @@
 use crate::coder::{Coder, Event, Status};
 use crate::date::Date;
 use crate::io::input::{Origin, Record, Rejected, Story};
+use crate::io::output::EventWriter;
 use crate::text::sentences;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -81,6 +82,18 @@ pub struct StoryResult {
     pub truncated_sentences: usize,
     /// Outcome.
     pub outcome: StoryOutcome,
+    /// The rows as text, when the thread that coded the story wrote them (then `rows`
+    /// is empty): see [`code_chunk`].
+    pub written: Option<Written>,
+}
+
+/// Rows written as text by the thread that coded them.
+#[derive(Clone, Debug, Default)]
+pub struct Written {
+    /// How many rows.
+    pub rows: usize,
+    /// Their text, in the output format.
+    pub text: Vec<u8>,
 }
 
 const WEEKDAYS: &[&str] = &[
@@ -299,6 +312,7 @@ pub fn code_story(coder: &Coder, story: &Story, cfg: &StoryConfig) -> StoryResul
                     skipped_sentences: skipped + 1,
                     truncated_sentences: truncated,
                     outcome: StoryOutcome::Discarded,
+                    written: None,
                 };
             }
             Status::Discard { .. } | Status::Complex(_) | Status::TooShort => skipped += 1,
@@ -348,6 +362,7 @@ pub fn code_story(coder: &Coder, story: &Story, cfg: &StoryConfig) -> StoryResul
         skipped_sentences: skipped,
         truncated_sentences: truncated,
         outcome,
+        written: None,
     }
 }
 
@@ -425,25 +440,68 @@ pub enum Done {
     Unreadable(String),
 }
 
-/// Codes a chunk of work in parallel, keeping input order.
-pub fn code_chunk(coder: &Coder, cfg: &StoryConfig, chunk: Vec<Work>) -> Vec<Done> {
+/// Codes one unit of work.
+pub fn code_work(coder: &Coder, cfg: &StoryConfig, work: Work) -> Done {
+    match work {
+        Work::Story(s) => {
+            let lossy = s.lossy.map(|line| Lossy {
+                at: Origin {
+                    file: s.origin.file.clone(),
+                    line,
+                },
+                id: s.id.clone(),
+            });
+            Done::Story(code_story(coder, &s, cfg), s.text.len(), lossy)
+        }
+        Work::Rejected(r) => Done::Rejected(r),
+        Work::Unreadable(e) => Done::Unreadable(e),
+    }
+}
+
+/// Makes a writer of rows into memory (see [`code_chunk`]).
+pub type MemoryWriter<'a> = &'a (dyn Fn() -> Option<EventWriter<Vec<u8>>> + Sync);
+
+/// Codes a chunk of work in parallel, keeping input order. With `to_text`, each
+/// thread also writes the rows of the stories it coded, with a writer that
+/// `to_text` makes, into [`StoryResult::written`]: the one thread that writes the
+/// output then only copies bytes, and the rows are freed where they were made.
+pub fn code_chunk(
+    coder: &Coder,
+    cfg: &StoryConfig,
+    chunk: Vec<Work>,
+    to_text: Option<MemoryWriter>,
+) -> Vec<Done> {
     chunk
         .into_par_iter()
-        .map(|w| match w {
-            Work::Story(s) => {
-                let lossy = s.lossy.map(|line| Lossy {
-                    at: Origin {
-                        file: s.origin.file.clone(),
-                        line,
-                    },
-                    id: s.id.clone(),
-                });
-                Done::Story(code_story(coder, &s, cfg), s.text.len(), lossy)
-            }
-            Work::Rejected(r) => Done::Rejected(r),
-            Work::Unreadable(e) => Done::Unreadable(e),
-        })
+        .map_init(
+            || to_text.and_then(|make| make()),
+            |writer, w| {
+                let mut done = code_work(coder, cfg, w);
+                if let (Some(writer), Done::Story(res, ..)) = (writer.as_mut(), &mut done) {
+                    write_rows(res, writer);
+                }
+                done
+            },
+        )
         .collect()
+}
+
+/// Writes a story's rows as text into [`StoryResult::written`]. (Writing to memory
+/// does not fail; if it did, the rows would stay for the output thread to write and
+/// report.)
+fn write_rows(res: &mut StoryResult, writer: &mut EventWriter<Vec<u8>>) {
+    if res.rows.is_empty() {
+        return;
+    }
+    if res.rows.iter().all(|r| writer.write(r).is_ok()) {
+        res.written = Some(Written {
+            rows: res.rows.len(),
+            text: writer.take_text(),
+        });
+        res.rows = Vec::new();
+    } else {
+        writer.take_text();
+    }
 }
 
 impl From<Record> for Work {

@@ -95,27 +95,69 @@ fn output_is_identical_for_any_thread_count() {
     let tmp = tempfile::tempdir().unwrap();
     let mut big = String::new();
     for i in 0..3000 {
-        big.push_str(&format!("{{\"id\": \"x{i}\", \"date\": \"1933-05-0{}\", \"text\": \"Norway accused Sweden. Swedish troops shelled Norway.\"}}\n", 1 + i % 9));
+        big.push_str(&format!("{{\"id\": \"x{i}\", \"date\": \"1933-05-0{}\", \"text\": \"Norway accused Sweden. Swedish troops shelled Norway.\", \"url\": \"u{i}\"}}\n", 1 + i % 9));
+        if i % 700 == 0 {
+            big.push_str("{\"id\": \"broken\n");
+        }
     }
     let input = write(tmp.path(), "big.jsonl", &big);
-    let run = |threads: &str| {
-        let out = with_mini(
-            dyad()
-                .arg("code")
-                .arg(&input)
-                .arg("-j")
-                .arg(threads)
-                .arg("-q"),
-        )
-        .output()
-        .unwrap();
-        assert!(out.status.success());
-        out.stdout
-    };
-    let one = run("1");
-    assert_eq!(one, run("2"));
-    assert_eq!(one, run("4"));
-    assert_eq!(String::from_utf8(one).unwrap().lines().count(), 1 + 6000);
+    // One thread reads, codes and writes story by story; more threads write what the
+    // coding threads formatted (or, dropping duplicates, the rows themselves).
+    for extra in [
+        &[][..],
+        &[
+            "--output-format",
+            "tsv",
+            "--keep-field",
+            "url",
+            "--with-text",
+        ],
+        &["--output-format", "jsonl", "--keep-field", "url"],
+        &["--layout", "tabari"],
+        &["--layout", "petrarch"],
+        &["--dedup", "one-a-day"],
+    ] {
+        let run = |threads: &str| {
+            let out = with_mini(
+                dyad()
+                    .arg("code")
+                    .arg(&input)
+                    .arg("-j")
+                    .arg(threads)
+                    .args(extra),
+            )
+            .output()
+            .unwrap();
+            assert!(out.status.success());
+            let stderr = String::from_utf8(out.stderr).unwrap();
+            // The summary without its time and thread count.
+            let summary = stderr
+                .lines()
+                .last()
+                .unwrap()
+                .split(" in ")
+                .next()
+                .unwrap()
+                .to_string();
+            let warnings: Vec<String> = stderr
+                .lines()
+                .filter(|l| !l.contains(" in "))
+                .map(String::from)
+                .collect();
+            (out.stdout, warnings, summary)
+        };
+        let one = run("1");
+        assert_eq!(one, run("2"), "{extra:?}");
+        assert_eq!(one, run("4"), "{extra:?}");
+        assert!(one.2.contains("3005 stories read"), "{}", one.2);
+        assert_eq!(one.1.len(), 5, "{:?}", one.1);
+        let rows = String::from_utf8(one.0).unwrap().lines().count();
+        match extra.first() {
+            None => assert_eq!(rows, 1 + 6000),
+            Some(&"--dedup") => assert_eq!(rows, 1 + 18),
+            _ => assert!(rows >= 6000, "{extra:?}: {rows}"),
+        }
+    }
 }
 
 #[test]

@@ -4,7 +4,7 @@ use super::dicts::{self, DictArgs};
 use anyhow::{bail, Context, Result};
 use dyad::coder::Coder;
 use dyad::date::Date;
-use dyad::io::input::{self, InputFormat, ReadOptions, Record};
+use dyad::io::input::{self, InputFormat, ReadOptions};
 use dyad::io::output::{EventWriter, Layout, OutputFormat, ALL_COLUMNS, DEFAULT_COLUMNS};
 use dyad::pipeline::{self, Done, StoryConfig, StoryOutcome, Summary, Work};
 use std::collections::HashSet;
@@ -223,6 +223,9 @@ impl Write for AtomicFile {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         self.file.as_mut().expect("not committed").write(buf)
     }
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.file.as_mut().expect("not committed").write_all(buf)
+    }
     fn flush(&mut self) -> std::io::Result<()> {
         self.file.as_mut().expect("not committed").flush()
     }
@@ -234,6 +237,33 @@ impl Drop for AtomicFile {
             // Not committed: remove the partial file (without flushing it).
             let _ = f.into_parts();
             let _ = std::fs::remove_file(tmp);
+        }
+    }
+}
+
+/// Where the rows go: a file written atomically, or standard output.
+enum Sink {
+    File(AtomicFile),
+    Stdout(std::io::BufWriter<std::io::Stdout>),
+}
+
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Sink::File(f) => f.write(buf),
+            Sink::Stdout(s) => s.write(buf),
+        }
+    }
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        match self {
+            Sink::File(f) => f.write_all(buf),
+            Sink::Stdout(s) => s.write_all(buf),
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Sink::File(f) => f.flush(),
+            Sink::Stdout(s) => s.flush(),
         }
     }
 }
@@ -260,6 +290,206 @@ fn stdout_was_closed() -> bool {
 
 /// How many stories with invalid UTF-8 are named one by one.
 const LOSSY_SHOWN: u64 = 20;
+
+/// The inputs of a run and how to read them.
+struct Reading {
+    sources: Vec<input::Source>,
+    format: Option<InputFormat>,
+    opts: ReadOptions,
+    fail_fast: bool,
+}
+
+impl Reading {
+    /// Reads every source in order and hands each record to `emit`, which returns
+    /// false to stop reading. A file that cannot be read is handed on as
+    /// [`Work::Unreadable`] (reported in order with the records; the run goes on and
+    /// ends with exit status 1), or under `--on-error fail` as an error that ends
+    /// reading.
+    fn read(self, emit: &mut dyn FnMut(Result<Work, String>) -> bool) {
+        let fail_fast = self.fail_fast;
+        // Whether reading goes on after a file that cannot be read.
+        let unreadable = |what: String, emit: &mut dyn FnMut(Result<Work, String>) -> bool| {
+            if fail_fast {
+                emit(Err(format!("{what}; stopping (--on-error fail)")));
+                false
+            } else {
+                emit(Ok(Work::Unreadable(what)))
+            }
+        };
+        for src in self.sources {
+            let format = self.format.unwrap_or(match &src {
+                input::Source::Stdin => InputFormat::Jsonl,
+                input::Source::File(p) => InputFormat::from_path(p),
+            });
+            let records = match input::open(&src, format, &self.opts) {
+                Ok(r) => r,
+                Err(e) => {
+                    if unreadable(format!("{}: cannot read: {e}", src.name()), emit) {
+                        continue;
+                    }
+                    return;
+                }
+            };
+            for r in records {
+                match r {
+                    Ok(rec) => {
+                        if !emit(Ok(rec.into())) {
+                            return;
+                        }
+                    }
+                    Err(e) => {
+                        if unreadable(format!("{}: read error: {e}", src.name()), emit) {
+                            break;
+                        }
+                        return;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Reads the inputs and sends them in chunks (the reading thread of a run with
+/// several threads); what was read before an error is sent before it.
+fn read_in_chunks(reading: Reading, tx: &SyncSender<Chunk>) {
+    let mut chunk: Vec<Work> = Vec::with_capacity(CHUNK_STORIES);
+    let mut bytes = 0usize;
+    reading.read(&mut |item| match item {
+        Ok(work) => {
+            if let Work::Story(s) = &work {
+                bytes += s.text.len();
+            }
+            chunk.push(work);
+            if chunk.len() < CHUNK_STORIES && bytes < CHUNK_BYTES {
+                return true;
+            }
+            bytes = 0;
+            tx.send(Ok(std::mem::take(&mut chunk))).is_ok()
+        }
+        Err(e) => {
+            if !chunk.is_empty() && tx.send(Ok(std::mem::take(&mut chunk))).is_err() {
+                return false;
+            }
+            let _ = tx.send(Err(e));
+            false
+        }
+    });
+    if !chunk.is_empty() {
+        let _ = tx.send(Ok(chunk));
+    }
+}
+
+/// What a run does with coded work, in input order: rows written, rejected records
+/// saved, everything counted.
+struct Collector<'a> {
+    args: &'a CodeArgs,
+    out_name: String,
+    writer: EventWriter<Sink>,
+    rejects: Option<std::io::BufWriter<std::fs::File>>,
+    summary: Summary,
+    seen: HashSet<(Date, String, String, String)>,
+    /// Why the run stops early, when it does.
+    failed: Option<String>,
+}
+
+impl Collector<'_> {
+    /// Takes the next unit of coded work. An error is one of writing; a record that
+    /// stops the run (`--on-error fail`) sets `failed`.
+    fn take(&mut self, done: Done) -> Result<()> {
+        let args = self.args;
+        let summary = &mut self.summary;
+        if let Done::Unreadable(what) = &done {
+            summary.unreadable += 1;
+            eprintln!("dyad: {what}; file skipped");
+            return Ok(());
+        }
+        summary.read += 1;
+        match done {
+            Done::Unreadable(_) => unreachable!("handled above"),
+            Done::Rejected(r) => {
+                *summary.rejected.entry(r.reason.to_string()).or_default() += 1;
+                if let (Some(w), Some(p)) = (self.rejects.as_mut(), &args.rejects) {
+                    // Verbatim, with a line end if the input had none.
+                    w.write_all(&r.raw)
+                        .and_then(|()| match r.raw.last() {
+                            Some(b'\n') => Ok(()),
+                            _ => w.write_all(b"\n"),
+                        })
+                        .with_context(|| format!("cannot write {}", p.display()))?;
+                }
+                let what = format!("{}: {} ({})", r.origin, r.detail, r.reason);
+                if args.on_error == OnError::Fail {
+                    self.failed = Some(format!("{what}; stopping (--on-error fail)"));
+                    return Ok(());
+                }
+                if !args.quiet {
+                    eprintln!("dyad: {what}; {} skipped", r.extent.describe());
+                }
+            }
+            Done::Story(res, bytes, lossy) => {
+                summary.bytes += bytes as u64;
+                summary.sentences += res.sentences as u64;
+                summary.skipped_sentences += res.skipped_sentences as u64;
+                summary.truncated_sentences += res.truncated_sentences as u64;
+                if let Some(l) = lossy {
+                    summary.lossy += 1;
+                    if summary.lossy <= LOSSY_SHOWN && !args.quiet {
+                        eprintln!(
+                            "dyad: warning: {}: story {:?} is not valid UTF-8; its invalid bytes were read as U+FFFD",
+                            l.at, l.id
+                        );
+                    }
+                }
+                let mut wrote = false;
+                if let Some(w) = &res.written {
+                    self.writer
+                        .write_written(&w.text)
+                        .with_context(|| format!("cannot write {}", self.out_name))?;
+                    summary.events += w.rows as u64;
+                    wrote = w.rows > 0;
+                }
+                for row in &res.rows {
+                    if args.dedup == Dedup::OneADay {
+                        let key = (
+                            row.event.date,
+                            row.event.source.clone(),
+                            row.event.target.clone(),
+                            row.event.code.clone(),
+                        );
+                        if !self.seen.insert(key) {
+                            summary.duplicates += 1;
+                            continue;
+                        }
+                    }
+                    self.writer
+                        .write(row)
+                        .with_context(|| format!("cannot write {}", self.out_name))?;
+                    summary.events += 1;
+                    wrote = true;
+                }
+                match res.outcome {
+                    StoryOutcome::Discarded => summary.discarded += 1,
+                    _ if wrote => summary.coded += 1,
+                    _ => summary.no_event += 1,
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Updates the progress line, when there is one.
+    fn show_progress(&self, progress: Option<&indicatif::ProgressBar>, started: Instant) {
+        if let Some(pb) = progress {
+            let secs = started.elapsed().as_secs_f64().max(1e-9);
+            pb.set_message(format!(
+                "{} stories, {:.1} MB/s, {} events",
+                self.summary.read,
+                self.summary.bytes as f64 / 1e6 / secs,
+                self.summary.events
+            ));
+        }
+    }
+}
 
 /// Runs `dyad code`. Returns the exit status.
 pub fn run(args: CodeArgs) -> Result<i32> {
@@ -303,9 +533,10 @@ pub fn run(args: CodeArgs) -> Result<i32> {
                 .unwrap_or(1)
         })
         .max(1);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()?;
+    let pool = match threads {
+        1 => None,
+        n => Some(rayon::ThreadPoolBuilder::new().num_threads(n).build()?),
+    };
     let read_opts = ReadOptions {
         id_field: args.id_field.clone(),
         date_field: args.date_field.clone(),
@@ -317,73 +548,30 @@ pub fn run(args: CodeArgs) -> Result<i32> {
     };
     let sources = input::expand_inputs(&args.inputs)?;
 
-    // Reading runs on its own thread, a few chunks ahead of coding. It needs no
-    // dictionaries, so it starts now and reads while they load.
+    let reading = Reading {
+        sources,
+        format: args.input_format,
+        opts: read_opts,
+        fail_fast: args.on_error == OnError::Fail,
+    };
+    // With more than one thread, reading runs on a thread of its own, a few chunks
+    // ahead of coding. It needs no dictionaries, so it starts now and reads while they
+    // load. With one thread, everything (reading, coding, writing) runs on this one,
+    // story by story: `-j1` uses one core, and it is the yardstick that the speed-up of
+    // more threads is measured against.
     // (Only what the channel holds is read ahead: reading further while the
     // dictionaries load competed with loading for the two cores and its fresh memory
     // cost more than it saved; one thread 0.44-0.48 s -> 0.42-0.45 s, peak memory
     // 82 -> 70 MB.)
     let (tx, rx) = std::sync::mpsc::sync_channel::<Chunk>(2);
-    let input_format = args.input_format;
-    let fail_fast = args.on_error == OnError::Fail;
-    let reader = std::thread::spawn(move || {
-        let mut chunk: Vec<Work> = Vec::with_capacity(CHUNK_STORIES);
-        let mut bytes = 0usize;
-        for src in sources {
-            let format = input_format.unwrap_or(match &src {
-                input::Source::Stdin => InputFormat::Jsonl,
-                input::Source::File(p) => InputFormat::from_path(p),
-            });
-            // A file that cannot be read stops the run under `--on-error fail`;
-            // otherwise it is reported in order with the records, and the run
-            // goes on and ends with exit status 1.
-            let unreadable = |what: String, chunk: &mut Vec<Work>, tx: &SyncSender<Chunk>| {
-                if fail_fast {
-                    let _ = tx.send(Err(format!("{what}; stopping (--on-error fail)")));
-                    false
-                } else {
-                    chunk.push(Work::Unreadable(what));
-                    true
-                }
-            };
-            let records = match input::open(&src, format, &read_opts) {
-                Ok(r) => r,
-                Err(e) => {
-                    let what = format!("{}: cannot read: {e}", src.name());
-                    if unreadable(what, &mut chunk, &tx) {
-                        continue;
-                    }
-                    return;
-                }
-            };
-            for r in records {
-                match r {
-                    Ok(rec) => {
-                        if let Record::Story(s) = &rec {
-                            bytes += s.text.len();
-                        }
-                        chunk.push(rec.into());
-                        if chunk.len() >= CHUNK_STORIES || bytes >= CHUNK_BYTES {
-                            if tx.send(Ok(std::mem::take(&mut chunk))).is_err() {
-                                return;
-                            }
-                            bytes = 0;
-                        }
-                    }
-                    Err(e) => {
-                        let what = format!("{}: read error: {e}", src.name());
-                        if unreadable(what, &mut chunk, &tx) {
-                            break;
-                        }
-                        return;
-                    }
-                }
-            }
-        }
-        if !chunk.is_empty() {
-            let _ = tx.send(Ok(chunk));
-        }
-    });
+    let mut inline_reading = None;
+    let reader = if threads > 1 {
+        Some(std::thread::spawn(move || read_in_chunks(reading, &tx)))
+    } else {
+        drop(tx);
+        inline_reading = Some(reading);
+        None
+    };
     let loaded = args.dicts.load();
     let (dict, mut opts) = loaded?;
     dicts::report(&dict, args.quiet, 0);
@@ -405,9 +593,12 @@ pub fn run(args: CodeArgs) -> Result<i32> {
     if args.output.is_none() && stdout_was_closed() {
         bail!("cannot write standard output: it is closed (give -o FILE, or > /dev/null to discard the events)");
     }
-    let mut atomic = match &args.output {
-        Some(p) => Some(AtomicFile::create(p)?),
-        None => None,
+    let sink = match &args.output {
+        Some(p) => Sink::File(AtomicFile::create(p)?),
+        None => Sink::Stdout(std::io::BufWriter::with_capacity(
+            1 << 16,
+            std::io::stdout(),
+        )),
     };
     if args.output.is_none()
         && args.output_format == OutputFormat::Parquet
@@ -415,13 +606,6 @@ pub fn run(args: CodeArgs) -> Result<i32> {
     {
         bail!("Parquet is a binary format: give -o FILE (or redirect standard output)");
     }
-    let sink: Box<dyn Write + Send> = match atomic.as_mut() {
-        Some(a) => Box::new(a),
-        None => Box::new(std::io::BufWriter::with_capacity(
-            1 << 16,
-            std::io::stdout(),
-        )),
-    };
     let out_name = match &args.output {
         Some(p) => p.display().to_string(),
         None => "standard output".to_string(),
@@ -431,14 +615,14 @@ pub fn run(args: CodeArgs) -> Result<i32> {
         sink,
         args.output_format,
         args.layout,
-        columns,
+        columns.clone(),
         args.keep_fields.clone(),
     )
     .map_err(|e| anyhow::anyhow!("{e}"))?;
     if !args.no_header {
         writer.header().with_context(out_err)?;
     }
-    let mut rejects = match &args.rejects {
+    let rejects = match &args.rejects {
         Some(p) => Some(std::io::BufWriter::new(
             std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
         )),
@@ -453,157 +637,139 @@ pub fn run(args: CodeArgs) -> Result<i32> {
         None
     };
 
-    let mut summary = Summary::default();
-    let mut seen: HashSet<(Date, String, String, String)> = HashSet::new();
-    let mut failed: Option<String> = None;
+    let mut col = Collector {
+        args: &args,
+        out_name,
+        writer,
+        rejects,
+        summary: Summary::default(),
+        seen: HashSet::new(),
+        failed: None,
+    };
 
-    std::thread::scope(|scope| -> Result<()> {
-        // Coding runs on another thread, one chunk ahead of writing, so that the
-        // workers are not idle while a coded chunk is written out.
-        let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<Result<Vec<Done>, String>>(1);
-        let (coder, cfg, pool) = (&coder, &cfg, &pool);
-        scope.spawn(move || {
-            // Each chunk is a task of the pool, and the next one is queued before the
-            // last is done: a worker that finishes its share of a chunk while another
-            // codes the chunk's last story takes up the next chunk instead of waiting.
-            // Results still go to the writer in input order.
-            pool.in_place_scope(|tasks| {
-                let mut pending = std::collections::VecDeque::new();
-                // Hands the oldest results to the writer until at most `keep` chunks
-                // are in flight; false when the writer has stopped.
-                let forward_until = |pending: &mut std::collections::VecDeque<_>, keep| {
-                    while pending.len() > keep {
-                        let oldest: std::sync::mpsc::Receiver<Vec<Done>> =
-                            pending.pop_front().expect("a chunk in flight");
-                        if !oldest
-                            .recv()
-                            .is_ok_and(|done| done_tx.send(Ok(done)).is_ok())
-                        {
-                            return false;
+    if let Some(reading) = inline_reading {
+        let mut write_error = None;
+        let mut since_progress = 0;
+        reading.read(&mut |item| match item {
+            Ok(work) => {
+                if let Err(e) = col.take(pipeline::code_work(&coder, &cfg, work)) {
+                    write_error = Some(e);
+                    return false;
+                }
+                since_progress += 1;
+                if since_progress == CHUNK_STORIES {
+                    since_progress = 0;
+                    col.show_progress(progress.as_ref(), started);
+                }
+                col.failed.is_none()
+            }
+            Err(e) => {
+                col.failed = Some(e);
+                false
+            }
+        });
+        if let Some(e) = write_error {
+            return Err(e);
+        }
+    }
+    // The coding threads write their rows as text, unless the rows must be
+    // seen together in order (duplicates dropped) or are gathered in column
+    // batches (Parquet).
+    let (format, layout) = (args.output_format, args.layout);
+    let (columns, kept) = (&columns, &args.keep_fields);
+    let make_writer =
+        move || EventWriter::new(Vec::new(), format, layout, columns.clone(), kept.clone()).ok();
+    let to_text: Option<pipeline::MemoryWriter> = (args.dedup == Dedup::None
+        && (layout.is_some() || format != OutputFormat::Parquet))
+        .then_some(&make_writer);
+    if let Some(pool) = &pool {
+        std::thread::scope(|scope| -> Result<()> {
+            // Coding runs on another thread, one chunk ahead of writing, so that the
+            // workers are not idle while a coded chunk is written out.
+            let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<Result<Vec<Done>, String>>(1);
+            let (coder, cfg) = (&coder, &cfg);
+            scope.spawn(move || {
+                // Each chunk is a task of the pool, and the next one is queued before
+                // the last is done: a worker that finishes its share of a chunk while
+                // another codes the chunk's last story takes up the next chunk instead
+                // of waiting. Results still go to the writer in input order.
+                pool.in_place_scope(|tasks| {
+                    let mut pending = std::collections::VecDeque::new();
+                    // Hands the oldest results to the writer until at most `keep`
+                    // chunks are in flight; false when the writer has stopped.
+                    let forward_until = |pending: &mut std::collections::VecDeque<_>, keep| {
+                        while pending.len() > keep {
+                            let oldest: std::sync::mpsc::Receiver<Vec<Done>> =
+                                pending.pop_front().expect("a chunk in flight");
+                            if !oldest
+                                .recv()
+                                .is_ok_and(|done| done_tx.send(Ok(done)).is_ok())
+                            {
+                                return false;
+                            }
                         }
-                    }
-                    true
-                };
-                for msg in rx {
-                    match msg {
-                        Ok(chunk) => {
-                            let (tx, result) = std::sync::mpsc::sync_channel(1);
-                            tasks.spawn(move |_| {
-                                let _ = tx.send(pipeline::code_chunk(coder, cfg, chunk));
-                            });
-                            pending.push_back(result);
-                            if !forward_until(&mut pending, CHUNKS_IN_FLIGHT) {
+                        true
+                    };
+                    for msg in rx {
+                        match msg {
+                            Ok(chunk) => {
+                                let (tx, result) = std::sync::mpsc::sync_channel(1);
+                                tasks.spawn(move |_| {
+                                    let _ =
+                                        tx.send(pipeline::code_chunk(coder, cfg, chunk, to_text));
+                                });
+                                pending.push_back(result);
+                                if !forward_until(&mut pending, CHUNKS_IN_FLIGHT) {
+                                    return;
+                                }
+                            }
+                            Err(e) => {
+                                if forward_until(&mut pending, 0) {
+                                    let _ = done_tx.send(Err(e));
+                                }
                                 return;
                             }
                         }
-                        Err(e) => {
-                            if forward_until(&mut pending, 0) {
-                                let _ = done_tx.send(Err(e));
-                            }
-                            return;
-                        }
+                    }
+                    forward_until(&mut pending, 0);
+                });
+            });
+            for msg in done_rx {
+                let done = match msg {
+                    Ok(d) => d,
+                    Err(e) => {
+                        col.failed = Some(e);
+                        break;
+                    }
+                };
+                for d in done {
+                    col.take(d)?;
+                    if col.failed.is_some() {
+                        break;
                     }
                 }
-                forward_until(&mut pending, 0);
-            });
-        });
-        for msg in done_rx {
-            let done = match msg {
-                Ok(d) => d,
-                Err(e) => {
-                    failed = Some(e);
+                if col.failed.is_some() {
                     break;
                 }
-            };
-            for d in done {
-                if let Done::Unreadable(what) = &d {
-                    summary.unreadable += 1;
-                    eprintln!("dyad: {what}; file skipped");
-                    continue;
-                }
-                summary.read += 1;
-                match d {
-                    Done::Unreadable(_) => unreachable!("handled above"),
-                    Done::Rejected(r) => {
-                        *summary.rejected.entry(r.reason.to_string()).or_default() += 1;
-                        if let (Some(w), Some(p)) = (rejects.as_mut(), &args.rejects) {
-                            // Verbatim, with a line end if the input had none.
-                            w.write_all(&r.raw)
-                                .and_then(|()| match r.raw.last() {
-                                    Some(b'\n') => Ok(()),
-                                    _ => w.write_all(b"\n"),
-                                })
-                                .with_context(|| format!("cannot write {}", p.display()))?;
-                        }
-                        let what = format!("{}: {} ({})", r.origin, r.detail, r.reason);
-                        if args.on_error == OnError::Fail {
-                            failed = Some(format!("{what}; stopping (--on-error fail)"));
-                            break;
-                        }
-                        if !args.quiet {
-                            eprintln!("dyad: {what}; {} skipped", r.extent.describe());
-                        }
-                    }
-                    Done::Story(res, bytes, lossy) => {
-                        summary.bytes += bytes as u64;
-                        summary.sentences += res.sentences as u64;
-                        summary.skipped_sentences += res.skipped_sentences as u64;
-                        summary.truncated_sentences += res.truncated_sentences as u64;
-                        if let Some(l) = lossy {
-                            summary.lossy += 1;
-                            if summary.lossy <= LOSSY_SHOWN && !args.quiet {
-                                eprintln!(
-                                    "dyad: warning: {}: story {:?} is not valid UTF-8; its invalid bytes were read as U+FFFD",
-                                    l.at, l.id
-                                );
-                            }
-                        }
-                        let mut wrote = false;
-                        for row in &res.rows {
-                            if args.dedup == Dedup::OneADay {
-                                let key = (
-                                    row.event.date,
-                                    row.event.source.clone(),
-                                    row.event.target.clone(),
-                                    row.event.code.clone(),
-                                );
-                                if !seen.insert(key) {
-                                    summary.duplicates += 1;
-                                    continue;
-                                }
-                            }
-                            writer.write(row).with_context(out_err)?;
-                            summary.events += 1;
-                            wrote = true;
-                        }
-                        match res.outcome {
-                            StoryOutcome::Discarded => summary.discarded += 1,
-                            _ if wrote => summary.coded += 1,
-                            _ => summary.no_event += 1,
-                        }
-                    }
-                }
+                col.show_progress(progress.as_ref(), started);
             }
-            if failed.is_some() {
-                break;
-            }
-            if let Some(pb) = &progress {
-                let secs = started.elapsed().as_secs_f64().max(1e-9);
-                pb.set_message(format!(
-                    "{} stories, {:.1} MB/s, {} events",
-                    summary.read,
-                    summary.bytes as f64 / 1e6 / secs,
-                    summary.events
-                ));
-            }
-        }
-        Ok(())
-    })?;
+            Ok(())
+        })?;
+    }
     // The reader has ended: its channel is closed. A panic there would look like the
     // end of the input, so it must not pass unnoticed.
-    if reader.join().is_err() {
+    if reader.is_some_and(|r| r.join().is_err()) {
         bail!("reading the input failed unexpectedly; no output was written");
     }
+    let Collector {
+        out_name,
+        writer,
+        rejects,
+        summary,
+        failed,
+        ..
+    } = col;
+    let out_err = || format!("cannot write {out_name}");
     if let Some(pb) = progress {
         pb.finish_and_clear();
     }
@@ -621,12 +787,11 @@ pub fn run(args: CodeArgs) -> Result<i32> {
     // The rejects first: if they cannot be written, no output file is left either.
     flush_rejects(rejects)?;
     let sink = writer.finish().with_context(out_err)?;
-    drop(sink);
     // The dictionaries live until the process exits: freeing their tens of thousands
     // of allocations one by one would only delay the exit (some 3 ms with Phoenix).
     std::mem::forget(dict);
-    if let Some(a) = atomic {
-        a.commit()?;
+    if let Sink::File(f) = sink {
+        f.commit()?;
     }
     if summary.truncated_sentences > 0 && !args.quiet {
         eprintln!(

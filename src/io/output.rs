@@ -137,6 +137,13 @@ pub struct EventWriter<W: Write + Send> {
     field: String,
 }
 
+impl EventWriter<Vec<u8>> {
+    /// The text written so far, leaving the writer empty.
+    pub fn take_text(&mut self) -> Vec<u8> {
+        std::mem::take(self.text())
+    }
+}
+
 /// Appends a field, quoted when it holds the delimiter, a quote or a line break
 /// (RFC 4180), so R, pandas and Stata read it without help.
 pub(crate) fn push_field(out: &mut Vec<u8>, field: &str, delim: u8) {
@@ -213,6 +220,11 @@ impl<W: Write + Send> EventWriter<W> {
 
     fn text(&mut self) -> &mut W {
         self.out.as_mut().expect("a text writer")
+    }
+
+    /// Writes rows that a writer into memory with the same settings has written.
+    pub fn write_written(&mut self, text: &[u8]) -> std::io::Result<()> {
+        self.text().write_all(text)
     }
 
     /// Writes the header row (CSV and TSV).
