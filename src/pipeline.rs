@@ -4,7 +4,7 @@
 
 use crate::coder::{Coder, Event, Status};
 use crate::date::Date;
-use crate::io::input::{Origin, Record, Rejected, Story};
+use crate::io::input::{LineBlock, Origin, Record, Rejected, Story};
 use crate::io::output::EventWriter;
 use crate::text::sentences;
 use rayon::prelude::*;
@@ -419,6 +419,8 @@ pub enum Work {
     Rejected(Rejected),
     /// An input file that could not be opened or read to its end: what happened.
     Unreadable(String),
+    /// Lines of JSON Lines, to be read where they are coded.
+    Lines(LineBlock),
 }
 
 /// A story that was not valid UTF-8: where its first invalid byte was, and its id.
@@ -440,22 +442,34 @@ pub enum Done {
     Unreadable(String),
 }
 
-/// Codes one unit of work.
-pub fn code_work(coder: &Coder, cfg: &StoryConfig, work: Work) -> Done {
+/// Codes one unit of work, handing each result to `done` in input order (a block of
+/// lines gives one result a record).
+pub fn code_work(coder: &Coder, cfg: &StoryConfig, work: Work, done: &mut dyn FnMut(Done)) {
     match work {
-        Work::Story(s) => {
-            let lossy = s.lossy.map(|line| Lossy {
-                at: Origin {
-                    file: s.origin.file.clone(),
-                    line,
-                },
-                id: s.id.clone(),
-            });
-            Done::Story(code_story(coder, &s, cfg), s.text.len(), lossy)
+        Work::Story(s) => done(code_one(coder, cfg, &s)),
+        Work::Rejected(r) => done(Done::Rejected(r)),
+        Work::Unreadable(e) => done(Done::Unreadable(e)),
+        Work::Lines(block) => {
+            for record in block.records() {
+                match record {
+                    Record::Story(s) => done(code_one(coder, cfg, &s)),
+                    Record::Rejected(r) => done(Done::Rejected(r)),
+                }
+            }
         }
-        Work::Rejected(r) => Done::Rejected(r),
-        Work::Unreadable(e) => Done::Unreadable(e),
     }
+}
+
+/// Codes a story.
+fn code_one(coder: &Coder, cfg: &StoryConfig, s: &Story) -> Done {
+    let lossy = s.lossy.map(|line| Lossy {
+        at: Origin {
+            file: s.origin.file.clone(),
+            line,
+        },
+        id: s.id.clone(),
+    });
+    Done::Story(code_story(coder, s, cfg), s.text.len(), lossy)
 }
 
 /// Makes a writer of rows into memory (see [`code_chunk`]).
@@ -471,19 +485,23 @@ pub fn code_chunk(
     chunk: Vec<Work>,
     to_text: Option<MemoryWriter>,
 ) -> Vec<Done> {
-    chunk
+    let parts: Vec<Vec<Done>> = chunk
         .into_par_iter()
         .map_init(
             || to_text.and_then(|make| make()),
             |writer, w| {
-                let mut done = code_work(coder, cfg, w);
-                if let (Some(writer), Done::Story(res, ..)) = (writer.as_mut(), &mut done) {
-                    write_rows(res, writer);
-                }
-                done
+                let mut out = Vec::new();
+                code_work(coder, cfg, w, &mut |mut done| {
+                    if let (Some(writer), Done::Story(res, ..)) = (writer.as_mut(), &mut done) {
+                        write_rows(res, writer);
+                    }
+                    out.push(done);
+                });
+                out
             },
         )
-        .collect()
+        .collect();
+    parts.into_iter().flatten().collect()
 }
 
 /// Writes a story's rows as text into [`StoryResult::written`]. (Writing to memory

@@ -11,6 +11,7 @@ use std::collections::HashSet;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::SyncSender;
+use std::sync::Arc;
 use std::time::Instant;
 
 /// What to do with a malformed record.
@@ -133,6 +134,9 @@ pub struct CodeArgs {
 // hundreds of stories per chunk.
 const CHUNK_STORIES: usize = 512;
 const CHUNK_BYTES: usize = 2 << 20;
+/// With several threads, JSON Lines go to the coding threads in blocks of lines of
+/// about this size, a few dozen stories (see [`Reading`]).
+const LINE_BLOCK_BYTES: usize = 32 << 10;
 /// Chunks being coded at once (see the coding thread in [`run`]).
 const CHUNKS_IN_FLIGHT: usize = 2;
 /// A chunk of read work, or why reading stopped.
@@ -295,8 +299,11 @@ const LOSSY_SHOWN: u64 = 20;
 struct Reading {
     sources: Vec<input::Source>,
     format: Option<InputFormat>,
-    opts: ReadOptions,
+    opts: Arc<ReadOptions>,
     fail_fast: bool,
+    /// JSON Lines are handed on as blocks of lines of about this many bytes, not
+    /// parsed (they are parsed where they are coded).
+    blocks: Option<usize>,
 }
 
 impl Reading {
@@ -321,8 +328,18 @@ impl Reading {
                 input::Source::Stdin => InputFormat::Jsonl,
                 input::Source::File(p) => InputFormat::from_path(p),
             });
-            let records = match input::open(&src, format, &self.opts) {
-                Ok(r) => r,
+            let opened = match (self.blocks, format) {
+                (Some(size), InputFormat::Jsonl) => {
+                    input::JsonlBlocks::open(&src, self.opts.clone(), size).map(|blocks| {
+                        Box::new(blocks.map(|b| b.map(Work::Lines))) as Box<dyn Iterator<Item = _>>
+                    })
+                }
+                _ => input::open(&src, format, &self.opts).map(|records| {
+                    Box::new(records.map(|r| r.map(Work::from))) as Box<dyn Iterator<Item = _>>
+                }),
+            };
+            let works = match opened {
+                Ok(w) => w,
                 Err(e) => {
                     if unreadable(format!("{}: cannot read: {e}", src.name()), emit) {
                         continue;
@@ -330,10 +347,10 @@ impl Reading {
                     return;
                 }
             };
-            for r in records {
-                match r {
-                    Ok(rec) => {
-                        if !emit(Ok(rec.into())) {
+            for w in works {
+                match w {
+                    Ok(work) => {
+                        if !emit(Ok(work)) {
                             return;
                         }
                     }
@@ -356,9 +373,11 @@ fn read_in_chunks(reading: Reading, tx: &SyncSender<Chunk>) {
     let mut bytes = 0usize;
     reading.read(&mut |item| match item {
         Ok(work) => {
-            if let Work::Story(s) = &work {
-                bytes += s.text.len();
-            }
+            bytes += match &work {
+                Work::Story(s) => s.text.len(),
+                Work::Lines(b) => b.text.len(),
+                _ => 0,
+            };
             chunk.push(work);
             if chunk.len() < CHUNK_STORIES && bytes < CHUNK_BYTES {
                 return true;
@@ -551,8 +570,9 @@ pub fn run(args: CodeArgs) -> Result<i32> {
     let reading = Reading {
         sources,
         format: args.input_format,
-        opts: read_opts,
+        opts: Arc::new(read_opts),
         fail_fast: args.on_error == OnError::Fail,
+        blocks: (threads > 1).then_some(LINE_BLOCK_BYTES),
     };
     // With more than one thread, reading runs on a thread of its own, a few chunks
     // ahead of coding. It needs no dictionaries, so it starts now and reads while they
@@ -652,8 +672,12 @@ pub fn run(args: CodeArgs) -> Result<i32> {
         let mut since_progress = 0;
         reading.read(&mut |item| match item {
             Ok(work) => {
-                if let Err(e) = col.take(pipeline::code_work(&coder, &cfg, work)) {
-                    write_error = Some(e);
+                pipeline::code_work(&coder, &cfg, work, &mut |done| {
+                    if write_error.is_none() && col.failed.is_none() {
+                        write_error = col.take(done).err();
+                    }
+                });
+                if write_error.is_some() {
                     return false;
                 }
                 since_progress += 1;

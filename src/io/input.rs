@@ -614,53 +614,158 @@ impl Iterator for JsonlReader {
                 Err(e) => return Some(Err(e)),
             }
             self.line += 1;
-            let raw = self.buf.strip_prefix(BOM).unwrap_or(&self.buf);
-            // One UTF-8 check; the line is copied only when it must be repaired.
-            let (line, lossy) = match std::str::from_utf8(trim_line_end(raw)) {
-                Ok(text) => (std::borrow::Cow::Borrowed(text), None),
-                Err(_) => (
-                    std::borrow::Cow::Owned(decode(trim_line_end(raw))),
-                    invalid_utf8_line(raw, self.line),
-                ),
-            };
-            if line.trim().is_empty() {
-                continue;
+            if let Some(record) = jsonl_record(&self.buf, &self.file, self.line, &self.opts) {
+                return Some(Ok(record));
             }
-            let origin = Origin {
-                file: self.file.clone(),
-                line: self.line,
-            };
-            // Only the fields a run reads are built; the others are checked and skipped.
-            let o = &self.opts;
-            let mut names: Vec<&str> = vec![&o.id_field, &o.date_field, &o.text_field];
-            names.extend(o.keep_fields.iter().map(String::as_str));
-            let read = match super::flat_json::wanted_fields(&line, &names) {
-                Some(fields) => Ok(Some(fields)),
-                None => wanted_fields_full(&line, &names),
-            };
-            let fields = match read {
-                Ok(Some(f)) => f,
-                Ok(None) => {
-                    return Some(Ok(reject(
-                        origin,
-                        "bad-json",
-                        "not a JSON object".into(),
-                        raw.to_vec(),
-                    )))
-                }
-                Err(e) => return Some(Ok(reject(origin, "bad-json", e, raw.to_vec()))),
-            };
-            let mut fields = fields.into_iter();
-            let (id, date, text) = (
-                fields.next().flatten(),
-                fields.next().flatten(),
-                fields.next().flatten(),
-            );
-            let kept = fields.map(Option::unwrap_or_default).collect();
-            return Some(Ok(make_story(
-                id, date, text, kept, origin, raw, lossy, &self.opts,
-            )));
         }
+    }
+}
+
+/// The record of one line of JSON Lines (`raw`, with its line end), or `None` for a
+/// blank line.
+fn jsonl_record(raw: &[u8], file: &str, line_no: usize, opts: &ReadOptions) -> Option<Record> {
+    let raw = raw.strip_prefix(BOM).unwrap_or(raw);
+    // One UTF-8 check; the line is copied only when it must be repaired.
+    let (line, lossy) = match std::str::from_utf8(trim_line_end(raw)) {
+        Ok(text) => (std::borrow::Cow::Borrowed(text), None),
+        Err(_) => (
+            std::borrow::Cow::Owned(decode(trim_line_end(raw))),
+            invalid_utf8_line(raw, line_no),
+        ),
+    };
+    if line.trim().is_empty() {
+        return None;
+    }
+    let origin = Origin {
+        file: file.to_string(),
+        line: line_no,
+    };
+    // Only the fields a run reads are built; the others are checked and skipped.
+    let mut names: Vec<&str> = vec![&opts.id_field, &opts.date_field, &opts.text_field];
+    names.extend(opts.keep_fields.iter().map(String::as_str));
+    let read = match super::flat_json::wanted_fields(&line, &names) {
+        Some(fields) => Ok(Some(fields)),
+        None => wanted_fields_full(&line, &names),
+    };
+    let fields = match read {
+        Ok(Some(f)) => f,
+        Ok(None) => {
+            return Some(reject(
+                origin,
+                "bad-json",
+                "not a JSON object".into(),
+                raw.to_vec(),
+            ))
+        }
+        Err(e) => return Some(reject(origin, "bad-json", e, raw.to_vec())),
+    };
+    let mut fields = fields.into_iter();
+    let (id, date, text) = (
+        fields.next().flatten(),
+        fields.next().flatten(),
+        fields.next().flatten(),
+    );
+    let kept = fields.map(Option::unwrap_or_default).collect();
+    Some(make_story(id, date, text, kept, origin, raw, lossy, opts))
+}
+
+/// Whole lines of a JSON Lines file, read but not yet parsed: with several threads,
+/// the lines are parsed by the thread that codes their stories, so that the text is
+/// in that thread's cache and its memory is freed where it was allocated.
+#[derive(Clone, Debug)]
+pub struct LineBlock {
+    /// The file's name.
+    pub file: String,
+    /// The line number of the first line.
+    pub first_line: usize,
+    /// The lines, each with its line end (the last may have none).
+    pub text: Vec<u8>,
+    /// How the records are read.
+    pub opts: Arc<ReadOptions>,
+}
+
+impl LineBlock {
+    /// The records of the block's lines, as [`JsonlReader`] reads them.
+    pub fn records(&self) -> impl Iterator<Item = Record> + '_ {
+        let mut at = 0;
+        let mut line = self.first_line;
+        std::iter::from_fn(move || {
+            while at < self.text.len() {
+                let end =
+                    memchr::memchr(b'\n', &self.text[at..]).map_or(self.text.len(), |i| at + i + 1);
+                let raw = &self.text[at..end];
+                at = end;
+                line += 1;
+                if let Some(record) = jsonl_record(raw, &self.file, line - 1, &self.opts) {
+                    return Some(record);
+                }
+            }
+            None
+        })
+    }
+}
+
+/// Reads JSON Lines in blocks of whole lines of at least `size` bytes (but the last).
+pub struct JsonlBlocks {
+    input: BufReader<Box<dyn Read + Send>>,
+    file: String,
+    /// The number of the next line.
+    line: usize,
+    opts: Arc<ReadOptions>,
+    size: usize,
+}
+
+impl JsonlBlocks {
+    /// Reads `src` in blocks of about `size` bytes.
+    pub fn open(src: &Source, opts: Arc<ReadOptions>, size: usize) -> std::io::Result<JsonlBlocks> {
+        Ok(JsonlBlocks {
+            input: BufReader::with_capacity(1 << 20, src.open()?),
+            file: src.name(),
+            line: 1,
+            opts,
+            size,
+        })
+    }
+}
+
+impl Iterator for JsonlBlocks {
+    type Item = std::io::Result<LineBlock>;
+    fn next(&mut self) -> Option<Self::Item> {
+        let mut text = Vec::with_capacity(self.size + (self.size >> 2));
+        loop {
+            let available = match self.input.fill_buf() {
+                Ok(b) => b,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Some(Err(e)),
+            };
+            if available.is_empty() {
+                break;
+            }
+            // Once the block is big enough, it ends at the next line end.
+            let short = self.size.saturating_sub(text.len());
+            if let Some(i) = available
+                .get(short..)
+                .and_then(|rest| memchr::memchr(b'\n', rest))
+            {
+                text.extend_from_slice(&available[..short + i + 1]);
+                self.input.consume(short + i + 1);
+                break;
+            }
+            let n = available.len();
+            text.extend_from_slice(available);
+            self.input.consume(n);
+        }
+        if text.is_empty() {
+            return None;
+        }
+        let first_line = self.line;
+        self.line += memchr::memchr_iter(b'\n', &text).count();
+        Some(Ok(LineBlock {
+            file: self.file.clone(),
+            first_line,
+            text,
+            opts: self.opts.clone(),
+        }))
     }
 }
 
@@ -1439,5 +1544,65 @@ mod tests {
         assert!(date_from_name("story123").is_none());
         assert!(date_from_name("é2021-07-06é").is_some());
         assert!(date_from_name("ééééééééé").is_none());
+    }
+
+    proptest::proptest! {
+        /// Blocks of lines, parsed where they are coded, give the records that the
+        /// line-by-line reader gives, with the same lines, whatever the block size.
+        #[test]
+        fn line_blocks_read_as_the_line_reader_reads(
+            lines in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    r#"{"id":"a","date":"2001-02-03","text":"Norway accused Sweden."}"#,
+                    r#"{"id":"b","date":"2001-02-03","text":"Line\nbreaks \"quoted\"."}"#,
+                    r#"{"id":"c","date":"not a date","text":"x"}"#,
+                    r#"{"id":"d","date":"2001-02-03"}"#,
+                    "not json",
+                    "",
+                    "   ",
+                    "\u{feff}{\"id\":\"e\",\"date\":\"2001-02-03\",\"text\":\"BOM\"}",
+                    "{\"id\":\"f\",\"date\":\"2001-02-03\",\"text\":\"caf\u{e9}\"}",
+                ]),
+                0..30,
+            ),
+            crlf in proptest::bool::ANY,
+            last_end in proptest::bool::ANY,
+            size in 1usize..200,
+        ) {
+            let end = if crlf { "\r\n" } else { "\n" };
+            let mut text = lines.join(end);
+            if last_end && !lines.is_empty() {
+                text.push_str(end);
+            }
+            let src = Source::File(std::env::temp_dir().join(format!(
+                "dyad-blocks-{}-{size}.jsonl",
+                std::process::id()
+            )));
+            let Source::File(path) = &src else { unreachable!() };
+            std::fs::write(path, &text).unwrap();
+            let opts = ReadOptions::default();
+            let by_line: Vec<String> = JsonlReader::new(
+                Box::new(std::io::Cursor::new(text.clone().into_bytes())),
+                src.name(),
+                opts.clone(),
+            )
+            .map(|r| format!("{:?}", r.unwrap()))
+            .collect();
+            let blocks: Vec<LineBlock> = JsonlBlocks::open(&src, Arc::new(opts), size)
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            std::fs::remove_file(path).unwrap();
+            for b in &blocks[..blocks.len().saturating_sub(1)] {
+                proptest::prop_assert!(b.text.len() >= size && b.text.ends_with(b"\n"));
+            }
+            let joined: Vec<u8> = blocks.iter().flat_map(|b| b.text.clone()).collect();
+            proptest::prop_assert_eq!(joined, text.as_bytes());
+            let by_block: Vec<String> = blocks
+                .iter()
+                .flat_map(|b| b.records().map(|r| format!("{r:?}")).collect::<Vec<_>>())
+                .collect();
+            proptest::prop_assert_eq!(by_block, by_line);
+        }
     }
 }
