@@ -133,7 +133,7 @@ pub struct CodeArgs {
 // 16 MB smaller than 8 MB ones did, at the same speed, and still give each thread
 // hundreds of stories per chunk.
 const CHUNK_STORIES: usize = 512;
-const CHUNK_BYTES: usize = 2 << 20;
+const CHUNK_BYTES: usize = 512 << 10;
 /// With several threads, JSON Lines go to the coding threads in blocks of lines of
 /// about this size, a few dozen stories (see [`Reading`]).
 const LINE_BLOCK_BYTES: usize = 32 << 10;
@@ -592,7 +592,13 @@ pub fn run(args: CodeArgs) -> Result<i32> {
         inline_reading = Some(reading);
         None
     };
-    let loaded = args.dicts.load();
+    // The dictionaries load on the coding threads, which then reuse the memory the
+    // loading frees (two threads: Phoenix's 0.29 -> 0.27 s median, system time
+    // 0.049 -> 0.032 s, 6 fewer huge pages cleared).
+    let loaded = match &pool {
+        Some(pool) => pool.install(|| args.dicts.load()),
+        None => args.dicts.load(),
+    };
     let (dict, mut opts) = loaded?;
     dicts::report(&dict, args.quiet, 0);
     opts.max_words = args.max_words;

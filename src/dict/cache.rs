@@ -130,8 +130,11 @@ const HEADER: usize = MAGIC.len() + 16 + 8 + 8;
 ///
 /// A set is stored in two parts of about the same reading time, the actors, agents
 /// and phrase entries in one, everything else in the other, and the two are read
-/// at once on two threads: reading a set (mostly allocating its many small strings
-/// and vectors) is the start-up time of every run.
+/// at once on two threads of the current rayon pool: reading a set (mostly
+/// allocating its many small strings and vectors) is the start-up time of every run,
+/// and what it frees is then reused by the pool's threads that code the corpus
+/// (memory freed by one thread is not taken up by another until whole pages are
+/// free, and fresh memory must be cleared by the kernel).
 pub fn load(dir: &Path, key: CacheKey) -> Option<Dictionaries> {
     let bytes = std::fs::read(dir.join(key.file_name())).ok()?;
     if bytes.len() < HEADER || &bytes[..MAGIC.len()] != MAGIC {
@@ -144,15 +147,16 @@ pub fn load(dir: &Path, key: CacheKey) -> Option<Dictionaries> {
         return None;
     }
     let (apart, rest) = bytes[HEADER..].split_at(usize::try_from(apart_len).ok()?);
-    let (apart, rest) = std::thread::scope(|scope| {
-        let apart = scope.spawn(|| {
+    let (apart, rest) = rayon::join(
+        || {
             super::begin_places();
             postcard::from_bytes::<Apart>(apart).ok()
-        });
-        super::begin_places();
-        let rest = postcard::from_bytes::<Dictionaries>(rest).ok();
-        (apart.join().ok().flatten(), rest)
-    });
+        },
+        || {
+            super::begin_places();
+            postcard::from_bytes::<Dictionaries>(rest).ok()
+        },
+    );
     let (apart, mut d) = (apart?, rest?);
     d.actors = apart.actors;
     d.agents = apart.agents;

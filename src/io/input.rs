@@ -682,6 +682,33 @@ pub struct LineBlock {
     pub text: Vec<u8>,
     /// How the records are read.
     pub opts: Arc<ReadOptions>,
+    /// Where the block's buffer goes back when the block is dropped.
+    pool: Option<Arc<BlockPool>>,
+}
+
+/// The buffers of blocks that have been parsed, for the reader's next blocks. A block
+/// is dropped by the thread that parsed it; without the pool, the reading thread
+/// would take fresh memory for every block (which the kernel must clear) while the
+/// freed buffers waited to be reclaimed.
+#[derive(Debug, Default)]
+struct BlockPool(Mutex<Vec<Vec<u8>>>);
+
+/// Buffers kept at most (more than the blocks in flight at once), and the largest
+/// kept (a block that holds a long line is not).
+const POOLED_BLOCKS: usize = 128;
+const POOLED_CAPACITY: usize = 256 << 10;
+
+impl Drop for LineBlock {
+    fn drop(&mut self) {
+        if let Some(pool) = &self.pool {
+            let text = std::mem::take(&mut self.text);
+            if let Ok(mut free) = pool.0.lock() {
+                if free.len() < POOLED_BLOCKS && text.capacity() <= POOLED_CAPACITY {
+                    free.push(text);
+                }
+            }
+        }
+    }
 }
 
 impl LineBlock {
@@ -713,6 +740,7 @@ pub struct JsonlBlocks {
     line: usize,
     opts: Arc<ReadOptions>,
     size: usize,
+    pool: Arc<BlockPool>,
 }
 
 impl JsonlBlocks {
@@ -724,6 +752,7 @@ impl JsonlBlocks {
             line: 1,
             opts,
             size,
+            pool: Arc::default(),
         })
     }
 }
@@ -731,7 +760,9 @@ impl JsonlBlocks {
 impl Iterator for JsonlBlocks {
     type Item = std::io::Result<LineBlock>;
     fn next(&mut self) -> Option<Self::Item> {
-        let mut text = Vec::with_capacity(self.size + (self.size >> 2));
+        let reused = self.pool.0.lock().ok().and_then(|mut free| free.pop());
+        let mut text = reused.unwrap_or_else(|| Vec::with_capacity(self.size + (self.size >> 2)));
+        text.clear();
         loop {
             let available = match self.input.fill_buf() {
                 Ok(b) => b,
@@ -765,6 +796,7 @@ impl Iterator for JsonlBlocks {
             first_line,
             text,
             opts: self.opts.clone(),
+            pool: Some(self.pool.clone()),
         }))
     }
 }
