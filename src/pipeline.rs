@@ -475,7 +475,8 @@ fn code_one(coder: &Coder, cfg: &StoryConfig, s: &Story) -> Done {
 /// Makes a writer of rows into memory (see [`code_chunk`]).
 pub type MemoryWriter<'a> = &'a (dyn Fn() -> Option<EventWriter<Vec<u8>>> + Sync);
 
-/// Codes a chunk of work in parallel, keeping input order. With `to_text`, each
+/// Codes a chunk of work in parallel, keeping input order: the results of each unit
+/// of work in turn (a block of lines has one a record). With `to_text`, each
 /// thread also writes the rows of the stories it coded, with a writer that
 /// `to_text` makes, into [`StoryResult::written`]: the one thread that writes the
 /// output then only copies bytes, and the rows are freed where they were made.
@@ -484,8 +485,8 @@ pub fn code_chunk(
     cfg: &StoryConfig,
     chunk: Vec<Work>,
     to_text: Option<MemoryWriter>,
-) -> Vec<Done> {
-    let parts: Vec<Vec<Done>> = chunk
+) -> Vec<Vec<Done>> {
+    chunk
         .into_par_iter()
         .map_init(
             || to_text.and_then(|make| make()),
@@ -500,8 +501,7 @@ pub fn code_chunk(
                 out
             },
         )
-        .collect();
-    parts.into_iter().flatten().collect()
+        .collect()
 }
 
 /// Writes a story's rows as text into [`StoryResult::written`]. (Writing to memory

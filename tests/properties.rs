@@ -282,8 +282,8 @@ proptest! {
         let coder = Coder::new(mini(), &opts);
         let cfg = StoryConfig { max_sentences, ..StoryConfig::default() };
         let pool = |n| rayon::ThreadPoolBuilder::new().num_threads(n).build().unwrap();
-        let one = pool(1).install(|| code_chunk(&coder, &cfg, work(&corpus), None));
-        let three = pool(3).install(|| code_chunk(&coder, &cfg, work(&corpus), None));
+        let one: Vec<Done> = pool(1).install(|| code_chunk(&coder, &cfg, work(&corpus), None)).into_iter().flatten().collect();
+        let three: Vec<Done> = pool(3).install(|| code_chunk(&coder, &cfg, work(&corpus), None)).into_iter().flatten().collect();
         prop_assert_eq!(one.len(), corpus.len());
         prop_assert_eq!(rows(&one), rows(&three));
     }

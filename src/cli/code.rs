@@ -716,7 +716,8 @@ pub fn run(args: CodeArgs) -> Result<i32> {
         std::thread::scope(|scope| -> Result<()> {
             // Coding runs on another thread, one chunk ahead of writing, so that the
             // workers are not idle while a coded chunk is written out.
-            let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<Result<Vec<Done>, String>>(1);
+            let (done_tx, done_rx) =
+                std::sync::mpsc::sync_channel::<Result<Vec<Vec<Done>>, String>>(1);
             let (coder, cfg) = (&coder, &cfg);
             scope.spawn(move || {
                 // Each chunk is a task of the pool, and the next one is queued before
@@ -729,7 +730,7 @@ pub fn run(args: CodeArgs) -> Result<i32> {
                     // chunks are in flight; false when the writer has stopped.
                     let forward_until = |pending: &mut std::collections::VecDeque<_>, keep| {
                         while pending.len() > keep {
-                            let oldest: std::sync::mpsc::Receiver<Vec<Done>> =
+                            let oldest: std::sync::mpsc::Receiver<Vec<Vec<Done>>> =
                                 pending.pop_front().expect("a chunk in flight");
                             if !oldest
                                 .recv()
@@ -772,7 +773,7 @@ pub fn run(args: CodeArgs) -> Result<i32> {
                         break;
                     }
                 };
-                for d in done {
+                for d in done.into_iter().flatten() {
                     col.take(d)?;
                     if col.failed.is_some() {
                         break;
