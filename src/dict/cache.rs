@@ -130,7 +130,7 @@ const HEADER: usize = MAGIC.len() + 16 + 8 + 8;
 ///
 /// A set is stored in two parts of about the same reading time, the actors, agents
 /// and phrase entries in one, everything else in the other, and the two are read
-/// at once on two threads of the current rayon pool: reading a set (mostly
+/// at once on two threads (of the current rayon pool, if any): reading a set (mostly
 /// allocating its many small strings and vectors) is the start-up time of every run,
 /// and what it frees is then reused by the pool's threads that code the corpus
 /// (memory freed by one thread is not taken up by another until whole pages are
@@ -147,16 +147,25 @@ pub fn load(dir: &Path, key: CacheKey) -> Option<Dictionaries> {
         return None;
     }
     let (apart, rest) = bytes[HEADER..].split_at(usize::try_from(apart_len).ok()?);
-    let (apart, rest) = rayon::join(
-        || {
-            super::begin_places();
-            postcard::from_bytes::<Apart>(apart).ok()
-        },
-        || {
-            super::begin_places();
-            postcard::from_bytes::<Dictionaries>(rest).ok()
-        },
-    );
+    let read_apart = || {
+        super::begin_places();
+        postcard::from_bytes::<Apart>(apart).ok()
+    };
+    let read_rest = || {
+        super::begin_places();
+        postcard::from_bytes::<Dictionaries>(rest).ok()
+    };
+    // On a pool's thread, the pool's two threads; elsewhere a thread of its own (not
+    // rayon's global pool, whose threads would stay and spin after the load).
+    let (apart, rest) = if rayon::current_thread_index().is_some() {
+        rayon::join(read_apart, read_rest)
+    } else {
+        std::thread::scope(|scope| {
+            let apart = scope.spawn(read_apart);
+            let rest = read_rest();
+            (apart.join().ok().flatten(), rest)
+        })
+    };
     let (apart, mut d) = (apart?, rest?);
     d.actors = apart.actors;
     d.agents = apart.agents;
