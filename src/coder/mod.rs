@@ -128,13 +128,10 @@ enum Tag {
 struct Tok {
     cap: bool,
     info: std::rc::Rc<TokInfo>,
-}
-
-impl Tok {
-    /// The upper-case word.
-    fn text(&self) -> &str {
-        &self.info.word
-    }
+    /// Where the word is in its sentence's [`Sentence::words`]: as written (ASCII
+    /// letters and digits) or rewritten by the tokenizer (upper-case).
+    from: u32,
+    to: u32,
 }
 
 /// What the dictionaries know of a word: its own id, the ids of its bases (without a
@@ -144,10 +141,11 @@ impl Tok {
 /// The id lists are stored one after the other in one array, inside the structure
 /// when they are short (as for almost every word): the tagger reads several lists of
 /// each token, and separate allocations for each would scatter them over memory. The
-/// structure is kept small (128 bytes, 224 with fourteen ids inline): a run caches
-/// one for every distinct word of its input, and each thread has its own cache.
+/// structure is kept small (112 bytes, two cache lines) and holds no text (a token's
+/// word is in its sentence): a run caches one for every distinct word of its input
+/// that some dictionary knows, each thread its own, and one for each class serves
+/// all the words no dictionary knows (see [`WordCache::share`]).
 struct TokInfo {
-    word: Box<str>,
     full: Option<u32>,
     /// The word's class when no dictionary phrase covers it.
     class: Tag,
@@ -207,7 +205,7 @@ const LISTS: usize = 8;
 const INLINE_IDS: usize = 2;
 
 impl TokInfo {
-    fn new(word: &str, full: Option<u32>, class: Tag, lists: [&[u32]; LISTS]) -> TokInfo {
+    fn new(full: Option<u32>, class: Tag, lists: [&[u32]; LISTS]) -> TokInfo {
         let mut ends = [0u32; LISTS];
         let mut all: Vec<u32> = Vec::new();
         let mut inline = [0u32; INLINE_IDS];
@@ -229,7 +227,6 @@ impl TokInfo {
             })
         });
         TokInfo {
-            word: word.into(),
             full,
             class,
             single: None,
@@ -244,6 +241,19 @@ impl TokInfo {
             inline,
             spill,
         }
+    }
+
+    /// Whether no dictionary knows the word (no id, no list, no phrase): such
+    /// analyses differ only by their class, and one of each class serves every such
+    /// word (see [`WordCache::share`]).
+    fn knows_nothing(&self) -> bool {
+        self.full.is_none()
+            && self.id_bits == 0
+            && self.single.is_none()
+            && self.pair_signature == 0
+            && self.pair_bits == 0
+            && self.ends == [0; LISTS]
+            && self.spill.is_none()
     }
 
     /// The [`Spill::loose_later`] bits of the `Loose` list.
@@ -331,6 +341,8 @@ struct WordCache {
     /// The analyses of a sentence's words that are not in `short` (see
     /// `analyse_sentence`), emptied after each sentence.
     scratch_infos: Vec<std::rc::Rc<TokInfo>>,
+    /// The analysis of the words no dictionary knows, one for each class.
+    nothing: Vec<std::rc::Rc<TokInfo>>,
 }
 
 impl WordCache {
@@ -341,6 +353,22 @@ impl WordCache {
     fn clear(&mut self) {
         self.short.clear();
         self.long.clear();
+        self.nothing.clear();
+    }
+
+    /// A word's analysis to keep: the shared one of its class when no dictionary
+    /// knows the word (two thirds of the words of a news corpus), so that those words
+    /// cost a table slot and no memory of their own.
+    fn share(&mut self, info: TokInfo) -> std::rc::Rc<TokInfo> {
+        if !info.knows_nothing() {
+            return std::rc::Rc::new(info);
+        }
+        if let Some(shared) = self.nothing.iter().find(|i| i.class == info.class) {
+            return shared.clone();
+        }
+        let shared = std::rc::Rc::new(info);
+        self.nothing.push(shared.clone());
+        shared
     }
 
     /// The packed key of a word of at most 15 bytes: its bytes and its length, in one
@@ -526,9 +554,10 @@ const REGULAR_ENDINGS: &[&str] = &[
 /// The words of `sentence` analysed, at most `max` of them, and the number of words
 /// it has. Each word is looked up in the per-thread cache by its text, so a known
 /// word costs one hash lookup and no allocation.
-fn analyse_sentence(d: &Dictionaries, sentence: &str, max: usize) -> (Vec<Tok>, usize) {
-    // The vector of the thread's previous sentence, emptied, when there is one.
+fn analyse_sentence(d: &Dictionaries, sentence: &str, max: usize) -> (Vec<Tok>, String, usize) {
+    // The vectors of the thread's previous sentence, emptied, when there is one.
     let mut toks: Vec<Tok> = SPARE_TOKS.with(|spare| std::mem::take(&mut *spare.borrow_mut()));
+    let mut words_text = SPARE_WORDS.with(|spare| std::mem::take(&mut *spare.borrow_mut()));
     let mut total = 0usize;
     with_word_cache(d, |cache| {
         // Words first, then their lookups in a loop of their own: lookups that miss
@@ -594,20 +623,29 @@ fn analyse_sentence(d: &Dictionaries, sentence: &str, max: usize) -> (Vec<Tok>, 
                 }
             }
         }
-        toks.extend(words.iter().map(|w| Tok {
-            cap: w.cap,
-            info: if w.slot & OTHER != 0 {
-                others[(w.slot & !OTHER) as usize].clone()
-            } else {
-                cache.short.value(w.slot as usize).clone()
-            },
+        // The tokens' words: the sentence, then the rewritten words after it.
+        words_text.push_str(sentence);
+        words_text.push_str(&text);
+        let rewritten = sentence.len() as u32;
+        toks.extend(words.iter().map(|w| {
+            let shift = if w.as_written { 0 } else { rewritten };
+            Tok {
+                cap: w.cap,
+                info: if w.slot & OTHER != 0 {
+                    others[(w.slot & !OTHER) as usize].clone()
+                } else {
+                    cache.short.value(w.slot as usize).clone()
+                },
+                from: w.from + shift,
+                to: w.to + shift,
+            }
         }));
         others.clear();
         cache.scratch_infos = others;
         cache.scratch_words = words;
         cache.scratch_text = text;
     });
-    (toks, total)
+    (toks, words_text, total)
 }
 
 /// A word of a sentence being analysed: its [`WordCache::short_key`] (0 for a word
@@ -663,13 +701,13 @@ fn cached_analysis(
             match cache.short.get(upper_key) {
                 Some(info) => info.clone(),
                 None => {
-                    let info = std::rc::Rc::new(analyse_word(d, &upper));
+                    let info = cache.share(analyse_word(d, &upper));
                     cache.short.insert(upper_key, info.clone());
                     info
                 }
             }
         } else {
-            std::rc::Rc::new(analyse_word(d, word))
+            cache.share(analyse_word(d, word))
         };
         cache.short.insert(key, info.clone());
         return info;
@@ -684,14 +722,22 @@ fn cached_analysis(
     if let Some(i) = cache.long.get(word) {
         return i.clone();
     }
-    let i = std::rc::Rc::new(analyse_word(d, word));
+    let i = cache.share(analyse_word(d, word));
     cache.long.insert(word.into(), i.clone());
     i
 }
 
-fn analyse_token(d: &Dictionaries, t: &Token) -> Tok {
+/// The analysis of a token, its upper-case word added to `upper`.
+fn analyse_token(d: &Dictionaries, t: &Token, upper: &mut String) -> Tok {
     let info = with_word_cache(d, |cache| cached_analysis(d, cache, &t.text, false));
-    Tok { cap: t.cap, info }
+    let from = upper.len() as u32;
+    upper.push_str(&t.text);
+    Tok {
+        cap: t.cap,
+        info,
+        from,
+        to: upper.len() as u32,
+    }
 }
 
 fn analyse_word(d: &Dictionaries, s: &str) -> TokInfo {
@@ -806,7 +852,6 @@ fn analyse_word(d: &Dictionaries, s: &str) -> TokInfo {
         .flat_map(|id| d.index_loose[id].iter().copied())
         .partition(|&e| d.entries[e as usize].phrase.words.len() == 1);
     let mut info = TokInfo::new(
-        s,
         full,
         word_class(s),
         [
@@ -933,6 +978,9 @@ macro_rules! sentence_with_parts {
     ($($(#[$doc:meta])* $field:ident: $ty:ty,)*) => {
         struct Sentence {
             toks: Vec<Tok>,
+            /// The sentence's text, then the words the tokenizer rewrote (see
+            /// [`Tok::from`]).
+            words: String,
             $($(#[$doc])* $field: $ty,)*
             all_caps: bool,
             /// The ids verb patterns need, gathered when a pattern is first tried
@@ -947,9 +995,10 @@ macro_rules! sentence_with_parts {
         }
 
         impl Sentence {
-            fn from_parts(toks: Vec<Tok>, all_caps: bool, p: SentenceParts) -> Sentence {
+            fn from_parts(toks: Vec<Tok>, words: String, all_caps: bool, p: SentenceParts) -> Sentence {
                 Sentence {
                     toks,
+                    words,
                     $($field: p.$field,)*
                     all_caps,
                     pattern_ids: std::cell::OnceCell::new(),
@@ -1027,13 +1076,15 @@ where
     I::IntoIter: Clone,
 {
     let positions = positions.into_iter();
-    let len = positions.clone().map(|p| s.toks[p].text().len() + 1).sum();
+    let len = positions.clone().map(|p| s.word(p).len() + 1).sum();
     let mut out = String::with_capacity(len);
     for (k, p) in positions.enumerate() {
         if k > 0 {
             out.push(' ');
         }
-        out.push_str(s.toks[p].text());
+        let at = out.len();
+        out.push_str(s.word(p));
+        out[at..].make_ascii_uppercase();
     }
     out
 }
@@ -1043,7 +1094,34 @@ impl Sentence {
         self.pattern_ids.get_or_init(|| PatternIds::new(&self.toks))
     }
 
-    fn new(toks: Vec<Tok>, all_caps: bool) -> Sentence {
+    /// The word of token `i` as the sentence has it: compare it with
+    /// [`Sentence::word_is`], or take [`Sentence::upper`].
+    fn word(&self, i: usize) -> &str {
+        tok_word(&self.toks, &self.words, i)
+    }
+
+    /// Whether token `i` is `word` (upper-case ASCII).
+    fn word_is(&self, i: usize, word: &str) -> bool {
+        self.word(i).eq_ignore_ascii_case(word)
+    }
+
+    /// Whether token `i` is one of `words` (upper-case ASCII).
+    fn word_in(&self, i: usize, words: &[&str]) -> bool {
+        let w = self.word(i);
+        words.iter().any(|x| w.eq_ignore_ascii_case(x))
+    }
+
+    /// The upper-case word of token `i`.
+    fn upper(&self, i: usize) -> std::borrow::Cow<'_, str> {
+        let w = self.word(i);
+        if w.bytes().any(|b| b.is_ascii_lowercase()) {
+            std::borrow::Cow::Owned(w.to_ascii_uppercase())
+        } else {
+            std::borrow::Cow::Borrowed(w)
+        }
+    }
+
+    fn new(toks: Vec<Tok>, words: String, all_caps: bool) -> Sentence {
         let n = toks.len();
         // The vectors of the thread's previous sentence, emptied, when there is one.
         let mut p = SPARE_PARTS
@@ -1059,8 +1137,15 @@ impl Sentence {
         }
         // The per-token vectors of units and clauses are sized by `build_units`: most
         // sentences end before it.
-        Sentence::from_parts(toks, all_caps, p)
+        Sentence::from_parts(toks, words, all_caps, p)
     }
+}
+
+/// The word of token `i` of a sentence's `toks` and `words` (see [`Sentence::word`];
+/// for use while another field of the sentence is borrowed).
+fn tok_word<'w>(toks: &[Tok], words: &'w str, i: usize) -> &'w str {
+    let t = &toks[i];
+    &words[t.from as usize..t.to as usize]
 }
 
 /// A candidate verb pattern: (longest first, group order, list order, group).
@@ -1075,8 +1160,10 @@ thread_local! {
     /// sentence then allocates none of them.
     static SPARE_PARTS: std::cell::RefCell<Option<SentenceParts>> =
         const { std::cell::RefCell::new(None) };
-    /// The same for its tokens, which are analysed before the sentence is made.
+    /// The same for its tokens, which are analysed before the sentence is made, and
+    /// their words.
     static SPARE_TOKS: std::cell::RefCell<Vec<Tok>> = const { std::cell::RefCell::new(Vec::new()) };
+    static SPARE_WORDS: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
 }
 
 impl Drop for Sentence {
@@ -1087,6 +1174,9 @@ impl Drop for Sentence {
         let mut toks = std::mem::take(&mut self.toks);
         toks.clear();
         let _ = SPARE_TOKS.try_with(|spare| *spare.borrow_mut() = toks);
+        let mut words = std::mem::take(&mut self.words);
+        words.clear();
+        let _ = SPARE_WORDS.try_with(|spare| *spare.borrow_mut() = words);
     }
 }
 
@@ -1146,7 +1236,7 @@ impl<'a> Coder<'a> {
     ) -> Coded {
         let lead: Option<String> = None;
         let mut trace = want_trace.then(Trace::default);
-        let (toks, words) = analyse_sentence(self.dict, sentence, self.opts.max_words);
+        let (toks, upper, words) = analyse_sentence(self.dict, sentence, self.opts.max_words);
         let truncated = words > self.opts.max_words;
         if truncated {
             if let Some(t) = trace.as_mut() {
@@ -1164,7 +1254,7 @@ impl<'a> Coder<'a> {
             };
         }
         let all_caps = text::is_all_caps(sentence);
-        let mut s = Sentence::new(toks, all_caps);
+        let mut s = Sentence::new(toks, upper, all_caps);
         let n = s.toks.len();
         // Discards first: they end all processing.
         if let Some((story, phrase)) = self.find_discard(&s) {
@@ -1220,8 +1310,8 @@ impl<'a> Coder<'a> {
         // "According to X, ...": the attribution is not the subject of the sentence.
         if !self.opts.petrarch
             && s.toks.len() > 3
-            && s.toks[0].text() == "ACCORDING"
-            && s.toks[1].text() == "TO"
+            && s.word_is(0, "ACCORDING")
+            && s.word_is(1, "TO")
         {
             if let Some(c) = (2..s.toks.len().min(14)).find(|&i| s.toks[i].info.class == Tag::Comma)
             {
@@ -1237,10 +1327,10 @@ impl<'a> Coder<'a> {
         let clauses = self.clauses(&s);
         if let Some(t) = trace.as_mut() {
             t.tokens = s
-                .toks
+                .tags
                 .iter()
-                .zip(&s.tags)
-                .map(|(k, g)| (k.text().to_string(), format!("{g:?}").to_lowercase()))
+                .enumerate()
+                .map(|(k, g)| (s.upper(k).into_owned(), format!("{g:?}").to_lowercase()))
                 .collect();
             t.clauses = clauses.clone();
             t.deleted = (0..n).filter(|&i| s.deleted[i]).collect();
@@ -1352,9 +1442,13 @@ impl<'a> Coder<'a> {
         if tokens.is_empty() || text::is_all_caps(sentence) {
             return Vec::new();
         }
-        let toks: Vec<Tok> = tokens.iter().map(|t| analyse_token(self.dict, t)).collect();
+        let mut upper = String::new();
+        let toks: Vec<Tok> = tokens
+            .iter()
+            .map(|t| analyse_token(self.dict, t, &mut upper))
+            .collect();
         let n = toks.len();
-        let mut s = Sentence::new(toks, false);
+        let mut s = Sentence::new(toks, upper, false);
         if self.tag(&mut s, &SentenceDate::known(date), None).is_err() {
             return Vec::new();
         }
@@ -1496,7 +1590,7 @@ impl<'a> Coder<'a> {
         };
         // FORMER before an actor makes an elite of each of its codes (as in
         // `build_units`).
-        let former = start > 0 && s.toks[start - 1].text() == "FORMER";
+        let former = start > 0 && s.word_is(start - 1, "FORMER");
         let elite = |c: &str| -> String {
             if former && !c.ends_with("ELI") {
                 format!("{c}ELI")
@@ -1971,9 +2065,9 @@ impl<'a> Coder<'a> {
                 }
                 x
             };
-            let former = (sp.start > 0 && s.toks[sp.start - 1].text() == "FORMER")
+            let former = (sp.start > 0 && s.word_is(sp.start - 1, "FORMER"))
                 || (sp.start > 1
-                    && s.toks[sp.start - 2].text() == "FORMER"
+                    && s.word_is(sp.start - 2, "FORMER")
                     && s.tags[sp.start - 1] == Tag::Actor);
             // Immediately after the agent, immediately before it, or after OF / IN.
             let mut target = None;
@@ -1982,7 +2076,7 @@ impl<'a> Coder<'a> {
                 target = span_unit(s, sp.end);
             }
             // "Arnor former security officials": FORMER between actor and agent.
-            let former_between = sp.start > 1 && s.toks[sp.start - 1].text() == "FORMER";
+            let former_between = sp.start > 1 && s.word_is(sp.start - 1, "FORMER");
             let back = if former_between {
                 sp.start - 1
             } else {
@@ -1998,9 +2092,13 @@ impl<'a> Coder<'a> {
                     also = before;
                 }
             }
-            let prep = |w: &str| matches!(w, "OF" | "IN") || (self.opts.petrarch && w == "FROM");
+            let prep = |w: &str| {
+                w.eq_ignore_ascii_case("OF")
+                    || w.eq_ignore_ascii_case("IN")
+                    || (self.opts.petrarch && w.eq_ignore_ascii_case("FROM"))
+            };
             let mut via_prep = false;
-            if target.is_none() && sp.end + 1 < n && prep(s.toks[sp.end].text()) {
+            if target.is_none() && sp.end + 1 < n && prep(s.word(sp.end)) {
                 let mut p = sp.end + 1;
                 while p < n && s.tags[p] == Tag::Det {
                     p += 1;
@@ -2023,7 +2121,7 @@ impl<'a> Coder<'a> {
                     k -= 1;
                     hops += 1;
                 }
-                if hops > 0 && k > 0 && s.toks[k - 1].text().ends_with("'S") {
+                if hops > 0 && k > 0 && s.upper(k - 1).ends_with("'S") {
                     let owner = unit_ending_at(s, k - 1);
                     if target.is_none() {
                         target = owner;
@@ -2081,7 +2179,9 @@ impl<'a> Coder<'a> {
             match target {
                 Some(u) => {
                     let unit = &mut s.units[u];
-                    let former_actor = unit.start > 0 && s.toks[unit.start - 1].text() == "FORMER";
+                    let former_actor = unit.start > 0
+                        && tok_word(&s.toks, &s.words, unit.start - 1)
+                            .eq_ignore_ascii_case("FORMER");
                     for m in &mut unit.members {
                         for c in &mut m.codes {
                             *c = stack(c, former || former_actor);
@@ -2147,7 +2247,9 @@ impl<'a> Coder<'a> {
         }
         // FORMER before an actor with no agent makes an elite.
         for u in &mut s.units {
-            if u.start > 0 && s.toks[u.start - 1].text() == "FORMER" {
+            if u.start > 0
+                && tok_word(&s.toks, &s.words, u.start - 1).eq_ignore_ascii_case("FORMER")
+            {
                 for m in &mut u.members {
                     for c in &mut m.codes {
                         if !c.ends_with("ELI") {
@@ -2246,8 +2348,7 @@ impl<'a> Coder<'a> {
                 if end >= n {
                     break;
                 }
-                let t = s.toks[end].text();
-                if s.tags[end] == Tag::Conj && (t == "AND" || t == "OR" || t == "NOR") {
+                if s.tags[end] == Tag::Conj && s.word_in(end, &["AND", "OR", "NOR"]) {
                     if let Some(next) = unit_after(s, end + 1) {
                         group.push(next);
                         seps.push(end);
@@ -2255,12 +2356,9 @@ impl<'a> Coder<'a> {
                         break;
                     }
                     break;
-                } else if t == "," {
+                } else if s.word(end) == "," {
                     // ", and" continues the list.
-                    if end + 1 < n
-                        && s.tags[end + 1] == Tag::Conj
-                        && s.toks[end + 1].text() == "AND"
-                    {
+                    if end + 1 < n && s.tags[end + 1] == Tag::Conj && s.word_is(end + 1, "AND") {
                         if let Some(next) = unit_after(s, end + 2) {
                             group.push(next);
                             seps.push(end);
@@ -2379,7 +2477,7 @@ impl<'a> Coder<'a> {
             if s.tags[p] != Tag::Pron {
                 continue;
             }
-            let w = s.toks[p].text();
+            let w = s.upper(p);
             if s.deleted[p] {
                 continue;
             }
@@ -2406,7 +2504,7 @@ impl<'a> Coder<'a> {
                 }
                 continue;
             }
-            let referent: Option<(Vec<ActorRef>, bool)> = match w {
+            let referent: Option<(Vec<ActorRef>, bool)> = match &*w {
                 "HE" | "SHE" | "IT" | "HIM" => {
                     before.first().map(|u| (u.members.clone(), u.compound))
                 }
@@ -2549,7 +2647,7 @@ impl<'a> Coder<'a> {
         }
         if c.pronouns > 0 {
             let prons = (0..s.toks.len())
-                .filter(|&i| s.tags[i] == Tag::Pron || s.toks[i].text() == "THEY")
+                .filter(|&i| s.tags[i] == Tag::Pron || s.word_is(i, "THEY"))
                 .count();
             if prons >= c.pronouns {
                 return Some(format!("{prons} pronouns"));
@@ -2659,10 +2757,7 @@ impl<'a> Coder<'a> {
                     let mut hops = 0;
                     while k < live.len()
                         && hops < 2
-                        && matches!(
-                            s.toks[live[k]].text(),
-                            "HAVE" | "HAS" | "HAD" | "BE" | "BEEN" | "TO" | "NOT"
-                        )
+                        && s.word_in(live[k], &["HAVE", "HAS", "HAD", "BE", "BEEN", "TO", "NOT"])
                     {
                         k += 1;
                         hops += 1;
@@ -2942,9 +3037,7 @@ impl<'a> Coder<'a> {
         let passive = !designated && {
             let vs = live[verb_start];
             let aux = (1..=2).any(|k| {
-                vs >= k
-                    && s.tags[vs - k] == Tag::Aux
-                    && matches!(s.toks[vs - k].text(), "WAS" | "WERE" | "BEEN")
+                vs >= k && s.tags[vs - k] == Tag::Aux && s.word_in(vs - k, &["WAS", "WERE", "BEEN"])
             });
             let by = verb_end < live.len() && s.tags[live[verb_end]] == Tag::By;
             let by_late = verb_end + 1 < live.len() && s.tags[live[verb_end + 1]] == Tag::By;
@@ -3073,7 +3166,7 @@ impl<'a> Coder<'a> {
                 "HAS", "HAVE", "HAD", "IS", "ARE", "WAS", "WERE", "WILL", "WOULD", "HAS_",
             ];
             let mut k = verb_start;
-            while k > 0 && AUX.contains(&s.toks[live[k - 1]].text()) {
+            while k > 0 && s.word_in(live[k - 1], AUX) {
                 k -= 1;
             }
             let end = k;
@@ -3094,14 +3187,14 @@ impl<'a> Coder<'a> {
                 "FOR", "TO", "WITH", "AT", "IN", "ON", "INTO", "FROM", "AGAINST", "BY",
             ];
             let mut k = verb_end;
-            if PREPS.contains(&s.toks[live[k]].text()) {
+            if s.word_in(live[k], PREPS) {
                 k += 1;
             }
             let start = k;
             while k < live.len()
                 && matches!(s.tags[live[k]], Tag::Word | Tag::Det | Tag::Adj | Tag::Noun)
                 && s.unit_at[live[k]].is_none()
-                && !(k > start && PREPS.contains(&s.toks[live[k]].text()))
+                && !(k > start && s.word_in(live[k], PREPS))
             {
                 k += 1;
             }
@@ -3191,7 +3284,7 @@ fn at_most_one_code(units: &[Unit]) -> bool {
 fn new_actor(s: &Sentence, positions: &[usize], max: usize) -> Option<String> {
     let words: Vec<String> = positions
         .iter()
-        .map(|&p| s.toks[p].text().trim_end_matches("'S").to_string())
+        .map(|&p| s.upper(p).trim_end_matches("'S").to_string())
         .collect();
     if words.is_empty() || words.len() > max || positions.iter().all(|&p| s.tags[p] == Tag::Det) {
         return None;
@@ -3212,7 +3305,7 @@ fn opens_clause(s: &Sentence, mut p: usize) -> bool {
         }
         match s.tags[p] {
             Tag::Verb | Tag::Comma | Tag::Conj => return false,
-            _ if PREPOSITIONS.contains(&s.toks[p].text()) => return false,
+            _ if s.word_in(p, PREPOSITIONS) => return false,
             _ => p += 1,
         }
     }
@@ -4014,6 +4107,40 @@ mod tests {
         assert_eq!(word_class("THEIR"), Tag::Pron);
         assert_eq!(word_class("123456"), Tag::Num);
         assert_eq!(word_class("THEIRS"), Tag::Word);
+    }
+
+    #[test]
+    fn words_no_dictionary_knows_share_one_analysis_per_class() {
+        let d = norway_and_sweden("PLAN [030]\n");
+        let (toks, words, total) = analyse_sentence(
+            &d,
+            "Norway and the walrus planned zebras, the Zebras said.",
+            100,
+        );
+        let s = Sentence::new(toks, words, false);
+        assert_eq!(total, s.toks.len());
+        let at = |w: &str| (0..s.toks.len()).find(|&i| s.word(i) == w).unwrap();
+        let info = |w: &str| &s.toks[at(w)].info;
+        // Unknown words of one class share one analysis, whatever their case.
+        assert!(std::rc::Rc::ptr_eq(info("walrus"), info("zebras")));
+        assert!(std::rc::Rc::ptr_eq(info("zebras"), info("Zebras")));
+        // (A word the tokenizer rewrote, as before a period, is upper-case.)
+        assert!(std::rc::Rc::ptr_eq(info("walrus"), info("SAID")));
+        // Known words, and unknown words of another class, have their own.
+        for known in ["Norway", "planned", "the"] {
+            assert!(!std::rc::Rc::ptr_eq(info("walrus"), info(known)), "{known}");
+        }
+        assert!(info("walrus").knows_nothing() && !info("planned").knows_nothing());
+        // A token's word is read from the sentence, compared without case, and
+        // upper-cased when it is written out.
+        let z = at("Zebras");
+        assert!(s.word_is(z, "ZEBRAS") && s.word_in(z, &["X", "ZEBRAS"]));
+        assert!(!s.word_is(z, "ZEBRA"));
+        assert_eq!(s.upper(z), "ZEBRAS");
+        assert_eq!(
+            span_text(&s, at("walrus")..at("walrus") + 2),
+            "WALRUS PLANNED"
+        );
     }
 
     #[test]
