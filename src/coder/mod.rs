@@ -1663,26 +1663,27 @@ impl<'a> Coder<'a> {
         if self.dict.issues.is_empty() {
             return Vec::new();
         }
-        let taken = vec![false; s.toks.len()];
+        // As for discards: most words begin no issue phrase, and `taken` is made for
+        // the first candidate only (a vector per sentence and a nested iterator per
+        // token were 18 million of Phoenix's 2,750 million instructions).
+        let mut taken: Vec<bool> = Vec::new();
         let mut pos: Vec<usize> = Vec::new();
         let mut found: Vec<(u32, String)> = Vec::new();
         let mut cancelled: Vec<u32> = Vec::new();
         for (i, t) in s.toks.iter().enumerate() {
-            let candidates = t
-                .info
-                .list(IdList::Issue)
-                .iter()
-                .flat_map(|id| self.dict.issue_index.get(id).into_iter().flatten());
-            for &k in candidates {
-                if self.dict.issue_later_bits[k as usize] & !s.later_bits[i] != 0 {
-                    continue;
-                }
-                let (p, is) = &self.dict.issues[k as usize];
-                if match_phrase_into(p, &s.toks, i, s.later_bits[i], &taken, &mut pos) {
-                    if is.cancel {
-                        cancelled.push(is.category);
-                    } else if !found.iter().any(|(_, c)| *c == is.code) {
-                        found.push((is.category, is.code.clone()));
+            for id in t.info.list(IdList::Issue) {
+                for &k in self.dict.issue_index.get(id).into_iter().flatten() {
+                    if self.dict.issue_later_bits[k as usize] & !s.later_bits[i] != 0 {
+                        continue;
+                    }
+                    let (p, is) = &self.dict.issues[k as usize];
+                    taken.resize(s.toks.len(), false);
+                    if match_phrase_into(p, &s.toks, i, s.later_bits[i], &taken, &mut pos) {
+                        if is.cancel {
+                            cancelled.push(is.category);
+                        } else if !found.iter().any(|(_, c)| *c == is.code) {
+                            found.push((is.category, is.code.clone()));
+                        }
                     }
                 }
             }
