@@ -138,6 +138,8 @@ const CHUNK_BYTES: usize = 512 << 10;
 /// With several threads, JSON Lines go to the coding threads in blocks of lines of
 /// about this size, a few dozen stories (see [`Reading`]).
 const LINE_BLOCK_BYTES: usize = 32 << 10;
+/// Records between two updates of the progress line when one thread codes.
+const PROGRESS_EVERY: usize = 512;
 /// Chunks being coded at once (see the coding thread in [`run`]).
 const CHUNKS_IN_FLIGHT: usize = 2;
 /// A chunk of read work, or why reading stopped.
@@ -688,7 +690,7 @@ pub fn run(args: CodeArgs) -> Result<i32> {
                     return false;
                 }
                 since_progress += 1;
-                if since_progress == CHUNK_STORIES {
+                if since_progress == PROGRESS_EVERY {
                     since_progress = 0;
                     col.show_progress(progress.as_ref(), started);
                 }

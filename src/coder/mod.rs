@@ -1141,6 +1141,40 @@ impl Sentence {
     }
 }
 
+/// Hands `matched` each phrase of a discard or issue index (`index`, by the ids of
+/// the tokens' `which` list; `later_bits` of each phrase, its text by `phrase`) that
+/// matches at a token of the sentence, in sentence order, until it says to stop.
+/// Most words begin no such phrase: the vectors are made for the first candidate
+/// only (one per sentence, and a nested iterator per token, were 18 million of
+/// Phoenix's 2,750 million instructions).
+fn matching_phrases<'d>(
+    s: &Sentence,
+    which: IdList,
+    index: &rustc_hash::FxHashMap<u32, Vec<u32>>,
+    later_bits: &[u64],
+    phrase: impl Fn(usize) -> &'d Phrase,
+    mut matched: impl FnMut(usize) -> std::ops::ControlFlow<()>,
+) {
+    let mut taken: Vec<bool> = Vec::new();
+    let mut pos: Vec<usize> = Vec::new();
+    for (i, t) in s.toks.iter().enumerate() {
+        for id in t.info.list(which) {
+            for &k in index.get(id).into_iter().flatten() {
+                let k = k as usize;
+                if later_bits[k] & !s.later_bits[i] != 0 {
+                    continue;
+                }
+                taken.resize(s.toks.len(), false);
+                if match_phrase_into(phrase(k), &s.toks, i, s.later_bits[i], &taken, &mut pos)
+                    && matched(k).is_break()
+                {
+                    return;
+                }
+            }
+        }
+    }
+}
+
 /// The word of token `i` of a sentence's `toks` and `words` (see [`Sentence::word`];
 /// for use while another field of the sentence is borrowed).
 fn tok_word<'w>(toks: &[Tok], words: &'w str, i: usize) -> &'w str {
@@ -1636,58 +1670,51 @@ impl<'a> Coder<'a> {
     }
 
     fn find_discard(&self, s: &Sentence) -> Option<(bool, String)> {
-        if self.dict.discards.is_empty() {
+        let d = self.dict;
+        if d.discards.is_empty() {
             return None;
         }
-        // Nothing is taken yet; both are made for the first candidate phrase only.
-        let mut taken: Vec<bool> = Vec::new();
-        let mut pos: Vec<usize> = Vec::new();
-        for (i, t) in s.toks.iter().enumerate() {
-            for id in t.info.list(IdList::Discard) {
-                for &k in self.dict.discard_index.get(id).into_iter().flatten() {
-                    if self.dict.discard_later_bits[k as usize] & !s.later_bits[i] != 0 {
-                        continue;
-                    }
-                    let (p, d) = &self.dict.discards[k as usize];
-                    taken.resize(s.toks.len(), false);
-                    if match_phrase_into(p, &s.toks, i, s.later_bits[i], &taken, &mut pos) {
-                        return Some((d.story, d.text.clone()));
-                    }
-                }
-            }
-        }
-        None
+        let mut hit = None;
+        matching_phrases(
+            s,
+            IdList::Discard,
+            &d.discard_index,
+            &d.discard_later_bits,
+            |k| &d.discards[k].0,
+            |k| {
+                hit = Some(k);
+                std::ops::ControlFlow::Break(())
+            },
+        );
+        hit.map(|k| {
+            let discard = &d.discards[k].1;
+            (discard.story, discard.text.clone())
+        })
     }
 
     fn issues(&self, s: &Sentence) -> Vec<String> {
-        if self.dict.issues.is_empty() {
+        let d = self.dict;
+        if d.issues.is_empty() {
             return Vec::new();
         }
-        // As for discards: most words begin no issue phrase, and `taken` is made for
-        // the first candidate only (a vector per sentence and a nested iterator per
-        // token were 18 million of Phoenix's 2,750 million instructions).
-        let mut taken: Vec<bool> = Vec::new();
-        let mut pos: Vec<usize> = Vec::new();
         let mut found: Vec<(u32, String)> = Vec::new();
         let mut cancelled: Vec<u32> = Vec::new();
-        for (i, t) in s.toks.iter().enumerate() {
-            for id in t.info.list(IdList::Issue) {
-                for &k in self.dict.issue_index.get(id).into_iter().flatten() {
-                    if self.dict.issue_later_bits[k as usize] & !s.later_bits[i] != 0 {
-                        continue;
-                    }
-                    let (p, is) = &self.dict.issues[k as usize];
-                    taken.resize(s.toks.len(), false);
-                    if match_phrase_into(p, &s.toks, i, s.later_bits[i], &taken, &mut pos) {
-                        if is.cancel {
-                            cancelled.push(is.category);
-                        } else if !found.iter().any(|(_, c)| *c == is.code) {
-                            found.push((is.category, is.code.clone()));
-                        }
-                    }
+        matching_phrases(
+            s,
+            IdList::Issue,
+            &d.issue_index,
+            &d.issue_later_bits,
+            |k| &d.issues[k].0,
+            |k| {
+                let is = &d.issues[k].1;
+                if is.cancel {
+                    cancelled.push(is.category);
+                } else if !found.iter().any(|(_, c)| *c == is.code) {
+                    found.push((is.category, is.code.clone()));
                 }
-            }
-        }
+                std::ops::ControlFlow::Continue(())
+            },
+        );
         found
             .into_iter()
             .filter(|(c, _)| !cancelled.contains(c))
