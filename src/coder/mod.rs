@@ -1069,7 +1069,7 @@ impl PatternIds {
     }
 }
 
-/// The words at `positions`, separated by blanks.
+/// The upper-case words at `positions`, separated by blanks.
 fn span_text<I>(s: &Sentence, positions: I) -> String
 where
     I: IntoIterator<Item = usize>,
@@ -1082,10 +1082,11 @@ where
         if k > 0 {
             out.push(' ');
         }
-        let at = out.len();
         out.push_str(s.word(p));
-        out[at..].make_ascii_uppercase();
     }
+    // (One pass over the whole text: blanks are unchanged, and words the tokenizer
+    // rewrote are upper-case already.)
+    out.make_ascii_uppercase();
     out
 }
 
