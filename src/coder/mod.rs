@@ -371,17 +371,22 @@ impl WordCache {
         shared
     }
 
-    /// The packed key of a word of at most 15 bytes: its bytes and its length, in one
-    /// integer that differs for any two different words.
+    /// The packed key of a word of at most 15 bytes: its bytes (little-endian, so the
+    /// first byte is the lowest) and its length, in one integer that differs for any two
+    /// different words.
     fn short_key(word: &str) -> Option<u128> {
-        let b = word.as_bytes();
+        WordCache::short_key_of_bytes(word.as_bytes())
+    }
+
+    /// [`WordCache::short_key`] of a word's bytes.
+    fn short_key_of_bytes(b: &[u8]) -> Option<u128> {
         let n = b.len();
         if n > 15 {
             return None;
         }
         // Whole-word loads instead of a byte copy. `part` packs up to 7 bytes in the
-        // low 56 bits (the two 4-byte loads overlap; the shift drops the overlap), or
-        // 1 to 3 bytes as first, middle and last: given the length, either is one to one.
+        // low 56 bits: two 4-byte loads that overlap (the shift drops the overlap), or
+        // the first, middle and last of 1 to 3 bytes (some of them the same byte).
         let part = |b: &[u8]| -> u64 {
             let n = b.len();
             if n >= 4 {
@@ -389,7 +394,9 @@ impl WordCache {
                 let hi = u32::from_le_bytes([b[n - 4], b[n - 3], b[n - 2], b[n - 1]]);
                 u64::from(lo) | (u64::from(hi) >> (8 * (8 - n))) << 32
             } else if n > 0 {
-                u64::from(b[0]) | u64::from(b[n / 2]) << 8 | u64::from(b[n - 1]) << 16
+                u64::from(b[0])
+                    | u64::from(b[n / 2]) << (8 * (n / 2))
+                    | u64::from(b[n - 1]) << (8 * (n - 1))
             } else {
                 0
             }
@@ -401,6 +408,33 @@ impl WordCache {
             (part(b), 0)
         };
         Some(u128::from(lo) | u128::from(hi) << 64 | (n as u128) << 120)
+    }
+
+    /// [`WordCache::short_key`] of the word `text[start..end]`, or 0 for a word too long
+    /// for one: most words have 16 bytes of text from their start on, read at once.
+    #[inline]
+    fn short_key_at(text: &[u8], start: usize, end: usize) -> u128 {
+        let n = end - start;
+        if n > 15 {
+            return 0;
+        }
+        // The low `n` bytes of a 16-byte load, for each `n`.
+        static KEEP: [u128; 16] = {
+            let mut t = [0u128; 16];
+            let mut n = 1;
+            while n < 16 {
+                t[n] = (1u128 << (8 * n)) - 1;
+                n += 1;
+            }
+            t
+        };
+        match text.get(start..start + 16) {
+            Some(b) => {
+                let x = u128::from_le_bytes(b.try_into().expect("16 bytes"));
+                x & KEEP[n] | (n as u128) << 120
+            }
+            None => WordCache::short_key_of_bytes(&text[start..end]).unwrap_or(0),
+        }
     }
 }
 
@@ -567,17 +601,26 @@ fn analyse_sentence(d: &Dictionaries, sentence: &str, max: usize) -> (Vec<Tok>, 
         words.clear();
         text.clear();
         let short = &cache.short;
-        text::for_each_token(sentence, |word, as_written, cap, start, end| {
+        text::for_each_token(sentence, |rewritten, cap, start, end| {
             total += 1;
             if words.len() < max {
-                let (from, to) = if as_written {
-                    (start as u32, end as u32)
-                } else {
-                    let from = text.len() as u32;
-                    text.push_str(word);
-                    (from, text.len() as u32)
+                let as_written = rewritten.is_none();
+                let (from, to, key) = match rewritten {
+                    None => (
+                        start as u32,
+                        end as u32,
+                        WordCache::short_key_at(sentence.as_bytes(), start, end),
+                    ),
+                    Some(word) => {
+                        let from = text.len() as u32;
+                        text.push_str(word);
+                        (
+                            from,
+                            text.len() as u32,
+                            WordCache::short_key(word).unwrap_or(0),
+                        )
+                    }
                 };
-                let key = WordCache::short_key(word).unwrap_or(0);
                 let hash = short_table::hash(key);
                 // The word's slot is on its way while the next words are read.
                 short.prefetch(hash);
