@@ -9,6 +9,7 @@ use crate::date::Date;
 use crate::dict::code::{ActorValue, EventCode, Special};
 use crate::dict::pattern::{Elem, Item, Pattern};
 use crate::dict::phrase::{Link, PWord, Phrase, WordMode};
+use crate::dict::verb_traits;
 use crate::dict::{roles, Dictionaries, EntryKind, Loc, TimeValue};
 use crate::text::{self, Token};
 pub use options::{CodeBy, Options};
@@ -155,6 +156,9 @@ struct TokInfo {
     /// The heaviest one-word loose phrase this word matches (weight, entry), the first
     /// listed among equals.
     single: Option<(usize, u32)>,
+    /// The kind of the `single` entry (when there is one), so that a word tagged by
+    /// it needs no look at the entry.
+    single_kind: EntryKind,
     /// The pair signatures of the ids that begin a phrase of `index_pairs`, and the
     /// pair bits of the ids that are the second word of one: a pair of words can begin
     /// such a phrase only if the first's signature and the second's bits meet.
@@ -230,6 +234,7 @@ impl TokInfo {
             full,
             class,
             single: None,
+            single_kind: EntryKind::Noun,
             id_bits: full
                 .into_iter()
                 .chain(lists[IdList::Bases as usize].iter().copied())
@@ -921,6 +926,7 @@ fn analyse_word(d: &Dictionaries, s: &str) -> TokInfo {
             .is_none_or(|(w, b)| entry.weight > w || (entry.weight == w && e < b));
         if better && info.matches(&entry.phrase.words[0]) {
             info.single = Some((entry.weight, e));
+            info.single_kind = entry.kind;
         }
     }
     info.pair_signature = pair_first
@@ -1614,13 +1620,7 @@ impl<'a> Coder<'a> {
             && o.new_actor_length == 0
             && o.complex.is_off()
             && s.spans.iter().all(|sp| match sp.kind {
-                EntryKind::Verb(v) => {
-                    let verb = &d.verbs[v as usize];
-                    !verb.code.ends_coding()
-                        && std::iter::once(verb.group)
-                            .chain(verb.extra_groups.iter().copied())
-                            .all(|g| d.pattern_index[g as usize].ending.is_empty())
-                }
+                EntryKind::Verb(v) => d.verb_traits[v as usize] & verb_traits::MAY_END == 0,
                 _ => true,
             })
     }
@@ -1841,8 +1841,10 @@ impl<'a> Coder<'a> {
                     }
                 }
             }
+            // (The word's own one-word phrase, when it wins, needs no look at its entry.)
+            let single = t.info.single.filter(|_| best == t.info.single);
             let best = best.map(|(w, e)| {
-                if d.entries[e as usize].phrase.words.len() == 1 {
+                if single.is_some() || d.entries[e as usize].phrase.words.len() == 1 {
                     return (w, e, Positions::from(&[i][..]));
                 }
                 let ok = match_phrase_into(
@@ -1857,7 +1859,10 @@ impl<'a> Coder<'a> {
                 (w, e, Positions::from(&buf[..]))
             });
             if let Some((_, e, pos)) = best {
-                let kind = d.entries[e as usize].kind;
+                let kind = match single {
+                    Some(_) => t.info.single_kind,
+                    None => d.entries[e as usize].kind,
+                };
                 for &p in pos.iter() {
                     taken[p] = true;
                 }
@@ -1931,8 +1936,8 @@ impl<'a> Coder<'a> {
                     }
                 }
                 EntryKind::Verb(v) => {
-                    let verb = &d.verbs[v as usize];
                     if let Some(t) = trace.as_deref_mut() {
+                        let verb = &d.verbs[v as usize];
                         t.matches.push(TraceMatch {
                             start,
                             end,
@@ -1942,23 +1947,24 @@ impl<'a> Coder<'a> {
                             loc: Some(verb.loc.clone()),
                         });
                     }
-                    let has_patterns = !d.pattern_groups[verb.group as usize].is_empty()
-                        || !verb.extra_groups.is_empty();
-                    match &verb.code {
-                        EventCode::Special(Special::Discard) => {
-                            return Err(Status::Discard {
-                                story: false,
-                                phrase: verb.text.clone(),
-                            })
-                        }
-                        EventCode::Special(Special::Complex) if !has_patterns => {
-                            return Err(Status::Complex(format!("complex verb {}", verb.text)))
-                        }
-                        EventCode::Special(Special::Null) if !has_patterns => {
-                            self.retag(s, sid, Tag::Null);
-                            continue;
-                        }
-                        _ => {}
+                    // (The verb itself is read only when it ends the sentence.)
+                    let traits = d.verb_traits[v as usize];
+                    let has_patterns = traits & verb_traits::HAS_PATTERNS != 0;
+                    if traits & verb_traits::DISCARD != 0 {
+                        return Err(Status::Discard {
+                            story: false,
+                            phrase: d.verbs[v as usize].text.clone(),
+                        });
+                    }
+                    if traits & verb_traits::COMPLEX != 0 && !has_patterns {
+                        return Err(Status::Complex(format!(
+                            "complex verb {}",
+                            d.verbs[v as usize].text
+                        )));
+                    }
+                    if traits & verb_traits::NULL != 0 && !has_patterns {
+                        self.retag(s, sid, Tag::Null);
+                        continue;
                     }
                     // A verb after a determiner, or capitalised inside the sentence, is a noun.
                     let st = start;
@@ -4107,6 +4113,61 @@ mod tests {
         }
         // Both outcomes occur: a pronoun or an agent's actor makes some dyads.
         assert!(coded > 0 && coded < sentences.len() * forwards.len());
+    }
+
+    #[test]
+    fn verbs_with_special_codes_end_or_void_the_sentence_unless_they_have_patterns() {
+        let mut b = DictBuilder::new();
+        load_texts(
+            &mut b,
+            &[
+                ("a", FileKind::Actors, "NORWAY_ [NOR]\nSWEDEN_ [SWE]\n"),
+                (
+                    "v",
+                    FileKind::Verbs,
+                    "ABANDON [###]\nPONDER [+++]\nSHRUG [---]\nWEIGH [+++]\n- * TIES WITH $ [036]\n",
+                ),
+            ],
+        );
+        let d = b.build();
+        let traits = |root: &str| {
+            let v = d.verbs.iter().position(|v| v.text == root).unwrap();
+            d.verb_traits[v]
+        };
+        assert_eq!(
+            traits("ABANDON"),
+            verb_traits::DISCARD | verb_traits::MAY_END
+        );
+        assert_eq!(
+            traits("PONDER"),
+            verb_traits::COMPLEX | verb_traits::MAY_END
+        );
+        assert_eq!(traits("SHRUG"), verb_traits::NULL);
+        assert_eq!(
+            traits("WEIGH"),
+            verb_traits::COMPLEX | verb_traits::HAS_PATTERNS | verb_traits::MAY_END
+        );
+        let date = Date::parse_any("2020-01-01").unwrap();
+        let opts = Options::default();
+        let c = Coder::new(&d, &opts);
+        for trace in [false, true] {
+            let code = |text: &str| c.code_full(text, date, trace, None);
+            assert_eq!(
+                code("Norway abandoned Sweden.").status,
+                Status::Discard {
+                    story: false,
+                    phrase: "ABANDON".into()
+                }
+            );
+            assert_eq!(
+                code("Norway pondered Sweden.").status,
+                Status::Complex("complex verb PONDER".into())
+            );
+            assert_eq!(code("Norway shrugged Sweden.").status, Status::NoEvent);
+            let weighed = code("Norway weighed ties with Sweden.");
+            assert_eq!(weighed.status, Status::Coded, "trace {trace}");
+            assert_eq!(weighed.events[0].code, "036");
+        }
     }
 
     #[test]

@@ -15,7 +15,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Changed whenever the stored layout or the meaning of a field changes.
-const FORMAT: u32 = 4;
+const FORMAT: u32 = 5;
 const MAGIC: &[u8; 8] = b"DYADDICT";
 /// How many compiled sets a cache folder keeps; the least recently written go first.
 const KEEP: usize = 8;

@@ -170,6 +170,45 @@ pub struct Verb {
     pub loc: Loc,
 }
 
+/// The bits of [`Dictionaries::verb_traits`].
+pub mod verb_traits {
+    use super::{code::Special, Dictionaries, EventCode, Verb};
+
+    /// The verb's own code is `###`.
+    pub const DISCARD: u8 = 1;
+    /// The verb's own code is `+++`.
+    pub const COMPLEX: u8 = 2;
+    /// The verb's own code is `---`.
+    pub const NULL: u8 = 4;
+    /// The verb has patterns (in its group or in further groups).
+    pub const HAS_PATTERNS: u8 = 8;
+    /// The verb can end coding whatever the actors: its own code is `###` or `+++`,
+    /// or one of its groups has patterns that end with such a code.
+    pub const MAY_END: u8 = 16;
+
+    /// The traits of `verb` in `d` (whose pattern indexes are built).
+    pub(super) fn of(verb: &Verb, d: &Dictionaries) -> u8 {
+        let mut t = match verb.code {
+            EventCode::Special(Special::Discard) => DISCARD,
+            EventCode::Special(Special::Complex) => COMPLEX,
+            EventCode::Special(Special::Null) => NULL,
+            _ => 0,
+        };
+        if !d.pattern_groups[verb.group as usize].is_empty() || !verb.extra_groups.is_empty() {
+            t |= HAS_PATTERNS;
+        }
+        let groups = std::iter::once(verb.group).chain(verb.extra_groups.iter().copied());
+        if verb.code.ends_coding()
+            || groups
+                .into_iter()
+                .any(|g| !d.pattern_index[g as usize].ending.is_empty())
+        {
+            t |= MAY_END;
+        }
+        t
+    }
+}
+
 /// A time-shift phrase.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct TimeShift {
@@ -403,6 +442,10 @@ pub struct Dictionaries {
     /// For each group, its patterns by a word they cannot match without, so a verb
     /// tries only the patterns whose words occur in the sentence.
     pub pattern_index: Vec<PatternIndex>,
+    /// What the tagger and the coder's shortcuts read of every verb met, one byte per
+    /// verb in the order of `verbs` ([`verb_traits`] bits): this small array stays in
+    /// the processor's caches, where the verbs themselves (with their texts) do not.
+    pub verb_traits: Vec<u8>,
     /// Synonym sets: each member is a sequence of pattern items.
     pub synsets: Vec<Vec<Vec<Item>>>,
     /// For each synonym set, (first word id, member index) of its members sorted, or
@@ -968,6 +1011,12 @@ impl DictBuilder {
             indexes.push(idx);
         }
         self.d.pattern_index = indexes;
+        self.d.verb_traits = self
+            .d
+            .verbs
+            .iter()
+            .map(|v| verb_traits::of(v, &self.d))
+            .collect();
         self.d.synset_first_words = synsets
             .iter()
             .map(|members| {
