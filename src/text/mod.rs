@@ -251,6 +251,15 @@ pub fn for_each_token(text: &str, mut emit: impl FnMut(Option<&str>, bool, usize
                         !(bytes[run - 1].is_ascii_digit()
                             && bytes.get(run + 1).is_some_and(u8::is_ascii_digit))
                     }
+                    // A period after a lower-case letter that ends the sentence (or a
+                    // clause before a quote or bracket) is dropped below: the word
+                    // before it is whole.
+                    Some(b'.') => {
+                        bytes[run - 1].is_ascii_lowercase()
+                            && bytes.get(run + 1).is_none_or(|&n| {
+                                n.is_ascii_whitespace() || matches!(n, b'"' | b'\'' | b')')
+                            })
+                    }
                     Some(&next) => ENDS_WORD[next as usize],
                 };
                 if !whole {
