@@ -32,11 +32,14 @@ profdata_candidates() {
   command -v llvm-profdata || true
 }
 
+# RUSTFLAGS replaces the flags of .cargo/config.toml: its processor level is repeated.
+CPU=""
+[ "$(uname -m)" = x86_64 ] && CPU="-Ctarget-cpu=x86-64-v3"
 echo "pgo: instrumented build" >&2
 # Fixed paths in the flags, so that a second run rebuilds only what changed.
 RAW="$PWD/target/pgo-gen/profiles"
 rm -rf "$RAW"
-RUSTFLAGS="-Cprofile-generate=$RAW" cargo build --release --quiet --target-dir target/pgo-gen
+RUSTFLAGS="$CPU -Cprofile-generate=$RAW" cargo build --release --quiet --target-dir target/pgo-gen
 GEN=target/pgo-gen/release/dyad
 
 TC="$SHARED/dictionaries/tabari-cameo"
@@ -91,6 +94,6 @@ mkdir -p target/pgo-use
 PROFILE="$PWD/target/pgo-use/profile-$(sha256sum "$WORK/merged.profdata" | cut -c1-16).profdata"
 cp "$WORK/merged.profdata" "$PROFILE"
 find target/pgo-use -maxdepth 1 -name 'profile-*.profdata' ! -name "$(basename "$PROFILE")" -delete
-RUSTFLAGS="-Cprofile-use=$PROFILE -Cllvm-args=-pgo-warn-missing-function=false" \
+RUSTFLAGS="$CPU -Cprofile-use=$PROFILE -Cllvm-args=-pgo-warn-missing-function=false" \
   cargo build --release --quiet --target-dir target/pgo-use
 echo target/pgo-use/release/dyad
