@@ -197,11 +197,8 @@ pub mod verb_traits {
         if !d.pattern_groups[verb.group as usize].is_empty() || !verb.extra_groups.is_empty() {
             t |= HAS_PATTERNS;
         }
-        let groups = std::iter::once(verb.group).chain(verb.extra_groups.iter().copied());
-        if verb.code.ends_coding()
-            || groups
-                .into_iter()
-                .any(|g| !d.pattern_index[g as usize].ending.is_empty())
+        let mut groups = std::iter::once(verb.group).chain(verb.extra_groups.iter().copied());
+        if verb.code.ends_coding() || groups.any(|g| !d.pattern_index[g as usize].ending.is_empty())
         {
             t |= MAY_END;
         }

@@ -236,14 +236,9 @@ pub fn for_each_token(text: &str, mut emit: impl FnMut(Option<&str>, bool, usize
                     break;
                 }
                 let mut run = i + (!letters).trailing_zeros() as usize;
-                // A run that reaches the block's end goes on in the next.
-                while run % 64 == 0 && run < bytes.len() {
-                    block_of!(run);
-                    let more = (!alnum).trailing_zeros() as usize;
-                    run += more;
-                    if more < 64 {
-                        break;
-                    }
+                if run % 64 == 0 {
+                    // The run reaches the block's end: it may go on in the next.
+                    run = alnum_end!(run);
                 }
                 let whole = match bytes.get(run) {
                     None => true,
