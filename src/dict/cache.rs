@@ -136,7 +136,9 @@ const HEADER: usize = MAGIC.len() + 16 + 8 + 8;
 /// (memory freed by one thread is not taken up by another until whole pages are
 /// free, and fresh memory must be cleared by the kernel).
 pub fn load(dir: &Path, key: CacheKey) -> Option<Dictionaries> {
-    let bytes = std::fs::read(dir.join(key.file_name())).ok()?;
+    let file = std::fs::File::open(dir.join(key.file_name())).ok()?;
+    let map = map_whole_file(&file)?;
+    let bytes: &[u8] = &map;
     if bytes.len() < HEADER || &bytes[..MAGIC.len()] != MAGIC {
         return None;
     }
@@ -172,6 +174,18 @@ pub fn load(dir: &Path, key: CacheKey) -> Option<Dictionaries> {
     d.entries = apart.entries;
     d.instance = super::next_instance();
     Some(d)
+}
+
+/// The contents of a stored set, mapped into memory rather than copied: the pages
+/// come straight from the file cache, with nothing to clear or copy.
+#[allow(unsafe_code)]
+fn map_whole_file(file: &std::fs::File) -> Option<memmap2::Mmap> {
+    // SAFETY: a mapped file must not change while it is mapped. Sets are written
+    // under a temporary name and renamed into place (`store`), never written where
+    // they are, so a reader maps a whole file that stays whole: a set stored
+    // meanwhile replaces the name, not the file. (A program other than dyad writing
+    // into the cache folder is outside this.)
+    unsafe { memmap2::Mmap::map(file) }.ok()
 }
 
 /// Stores a compiled set under `key` in `dir` (created if needed): written under a
@@ -290,6 +304,11 @@ mod tests {
         flipped[10] ^= 1;
         std::fs::write(&path, &flipped).unwrap();
         assert!(load(dir.path(), k).is_none());
+        // An empty file (nothing to map) and the whole file again.
+        std::fs::write(&path, b"").unwrap();
+        assert!(load(dir.path(), k).is_none());
+        std::fs::write(&path, &bytes).unwrap();
+        assert!(load(dir.path(), k).is_some());
     }
 
     #[test]
